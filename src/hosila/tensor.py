@@ -1,0 +1,1359 @@
+"""``hosila.Tensor``: a NumPy array that remembers how it was made, with PyTorch's API.
+
+A tensor holds
+
+* ``.data`` — the NumPy array (float32 by default for floats);
+* ``.grad`` — a NumPy array of the same shape and dtype once ``backward`` has reached it
+  (``None`` before), as in micrograd, so ``p.data -= lr * p.grad`` works;
+* ``._ctx`` — the :class:`~hosila.autograd.Function` that made it (``None`` for leaves), whose
+  ``parents`` are the input tensors: the computational graph.
+
+Operators and methods (``a + b``, ``a @ b``, ``x.sum(dim=1)``) call the primitives in
+``hosila.ops``; where PyTorch and hosila differ, it is said here once: ``.data`` and ``.grad``
+are NumPy arrays (PyTorch's are tensors), and dtypes are NumPy dtypes (``hosila.float32`` is
+``numpy.dtype('float32')``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from hosila import autograd
+from hosila.autograd import Function, is_grad_enabled, normalize_dims
+from hosila.ops import elementwise as E
+from hosila.ops import linalg as L
+from hosila.ops import reduce as R
+from hosila.ops import shape as S
+from hosila.random import default_generator
+
+# ---- dtypes ---------------------------------------------------------------------------------
+
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+uint8 = np.dtype("uint8")
+bool_ = np.dtype("bool")
+half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
+long, int = int64, int32  # noqa: A001
+
+_default_float = float32
+_builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
+_builtin_int = __builtins__["int"] if isinstance(__builtins__, dict) else __builtins__.int
+_builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
+
+
+class DTypeError(TypeError, RuntimeError):
+    """A dtype that an operation cannot take (a TypeError; also a RuntimeError, as in PyTorch)."""
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of float tensors made from Python numbers (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype of float tensors made from Python numbers: float32 or float64."""
+    global _default_float
+    d = as_dtype(dtype, "set_default_dtype")
+    if d.kind != "f":
+        raise DTypeError(f"set_default_dtype: expected a floating dtype, got {d}")
+    _default_float = d
+
+
+def as_dtype(dtype: Any, op: str = "dtype") -> np.dtype:
+    """Turn ``dtype`` (a NumPy dtype, a type like ``np.float32``/``float``, or a name) into a
+    NumPy dtype, or raise a TypeError naming ``op``."""
+    if dtype is _builtin_float:
+        return _default_float
+    if dtype is _builtin_int:
+        return int64
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise DTypeError(f"{op}: {dtype!r} is not a dtype") from None
+
+
+def _is_float(a: np.ndarray) -> bool:
+    return a.dtype.kind == "f"
+
+
+# ---- the Tensor -----------------------------------------------------------------------------
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation (PyTorch's ``Tensor`` API).
+
+    Build one with :func:`hosila.tensor` or the creation functions (``zeros``, ``randn``, ...).
+    ``Tensor(data, dtype=None, requires_grad=False)`` is the same as ``hosila.tensor``.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "__weakref__")
+    __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
+    xp = np  # the array module behind .data (principle 5: ops reach it through here)
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self._retains_grad = False
+        self.name = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_op(cls, data: Any, ctx: Function | None) -> Tensor:
+        """Wrap an op's result (fast path used by ``Function.apply``)."""
+        t = object.__new__(cls)
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        t.data = data
+        t.grad = None
+        t._ctx = ctx
+        t.requires_grad = ctx is not None
+        t._retains_grad = False
+        t.name = None
+        return t
+
+    # ---- properties ---------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape as a tuple (PyTorch's ``torch.Size`` is a tuple too)."""
+        return self.data.shape
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the length of dimension ``dim``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]]
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by an op that recorded a gradient)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The op that made this tensor (PyTorch's name for ``_ctx``)."""
+        return self._ctx
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its dimensions reversed (for 2-D: the transpose)."""
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """Transpose of the last two dimensions (a batch of matrices)."""
+        return self.transpose(-2, -1)
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    # ---- conversion ---------------------------------------------------------------------
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shares memory, like ``torch.Tensor.numpy``).
+
+        Raises a RuntimeError for a tensor that requires grad, as PyTorch does: call
+        ``.detach().numpy()`` (or read ``.data``).
+        """
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a tensor that requires grad; "
+                "use tensor.detach().numpy() (or tensor.data)"
+            )
+        return self.data
+
+    def item(self) -> Any:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only a tensor with one element can be converted to a Python number, "
+                f"got shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __float__(self) -> float:
+        return _builtin_float(self.item())
+
+    def __int__(self) -> int:
+        return _builtin_int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with more than one element is ambiguous "
+                f"(shape {self.shape}); use .any() or .all()"
+            )
+        return _builtin_bool(self.data.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return _builtin_int(self.data.item())
+
+    def to(self, dtype: Any = None, *, copy: bool = False) -> Tensor:
+        """A tensor of ``dtype`` (differentiable between float dtypes); ``self`` if it already
+        has it and ``copy`` is False. Device arguments are not supported (CPU only)."""
+        if dtype is None:
+            return self
+        if isinstance(dtype, str) and dtype in ("cpu", "cpu:0"):
+            return self
+        d = as_dtype(dtype, "to")
+        if d == self.data.dtype and not copy:
+            return self
+        return Cast.apply(self, d)
+
+    def type(self, dtype: Any) -> Tensor:
+        """Same as ``to(dtype)``."""
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """As float32."""
+        return self.to(float32)
+
+    def double(self) -> Tensor:
+        """As float64."""
+        return self.to(float64)
+
+    def half(self) -> Tensor:
+        """As float16."""
+        return self.to(float16)
+
+    def long(self) -> Tensor:
+        """As int64."""
+        return self.to(int64)
+
+    def int(self) -> Tensor:
+        """As int32."""
+        return self.to(int32)
+
+    def bool(self) -> Tensor:
+        """As bool."""
+        return self.to(bool_)
+
+    def is_floating_point(self) -> bool:
+        return _is_float(self.data)
+
+    # ---- autograd -----------------------------------------------------------------------
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool = False, inputs: Any = None
+    ) -> None:
+        """Backpropagate from this tensor: every leaf that requires grad gets ``.grad += ∂/∂leaf``.
+
+        ``gradient`` (same shape as this tensor) is required unless it has one element.
+        Gradients accumulate across calls; the graph's saved buffers are freed unless
+        ``retain_graph=True``.
+        """
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported")
+        autograd.backward(self, gradient, retain_graph=retain_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph (requires_grad False)."""
+        return Tensor._from_op(self.data, None)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf in place; only float tensors can require grad."""
+        if requires_grad and not _is_float(self.data):
+            raise DTypeError(
+                f"requires_grad: only floating-point tensors can require gradients, "
+                f"got dtype {self.data.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_(False): this tensor was made by an op; use .detach() instead"
+            )
+        self.requires_grad = _builtin_bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): the tensor does not require grad")
+        self._retains_grad = True
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with ``value`` in place."""
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcastable to this shape) into this tensor in place."""
+        self._check_inplace("copy_")
+        self.data[...] = src.data if isinstance(src, Tensor) else src
+        return self
+
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and is_grad_enabled():
+            if self._ctx is None:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad cannot be changed in place while "
+                    f"gradients are recorded; do it inside `with hosila.no_grad():`"
+                )
+            raise RuntimeError(
+                f"{op}: in-place changes to a tensor in the graph are not supported (its old "
+                f"value may be needed by backward); use the out-of-place op instead"
+            )
+
+    # ---- repr ---------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            self.data, separator=", ", prefix="tensor(", threshold=1000, precision=4
+        )
+        extras = []
+        if self.data.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.name}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
+
+    # ---- arithmetic (operator sugar over hosila.ops) ---------------------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(*_binary(self, other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(*_binary(other, self))
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(*_binary(self, other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(*_binary(other, self))
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(*_binary(self, other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(*_binary(other, self))
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(*_binary(self, other, true_div=True))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(*_binary(other, self, true_div=True))
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(*_binary(self, other))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(*_binary(other, self))
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    # In-place operators: true in-place updates for tensors outside the graph (parameters
+    # under no_grad, buffers); for a graph tensor, Python rebinds the name to the new result,
+    # which is PyTorch's meaning for code like `out += identity`.
+    def _inplace(self, other: Any, op: Any, name: str) -> Tensor:
+        if self.requires_grad and is_grad_enabled():
+            if self._ctx is None:
+                self._check_inplace(name)
+            return op.apply(*_binary(self, other))
+        src = other.data if isinstance(other, Tensor) else other
+        result = op().forward(self.data, src)
+        if np.can_cast(result.dtype, self.data.dtype, casting="same_kind"):
+            self.data[...] = result
+        else:
+            raise DTypeError(
+                f"{name}: result type {result.dtype} can't be cast to the tensor's dtype "
+                f"{self.data.dtype} in place"
+            )
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(other, Add, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(other, Sub, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(other, Mul, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(other, Div, "/=")
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """In place ``self += alpha * other`` (no graph; use under no_grad for parameters)."""
+        self._check_inplace("add_")
+        o = other.data if isinstance(other, Tensor) else other
+        self.data += o if alpha == 1 else alpha * o
+        return self
+
+    def mul_(self, other: Any) -> Tensor:
+        """In place ``self *= other`` (no graph)."""
+        self._check_inplace("mul_")
+        self.data *= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """In place clamp (no graph)."""
+        self._check_inplace("clamp_")
+        np.clip(self.data, min, max, out=self.data)
+        return self
+
+    # comparisons give bool tensors (no gradient)
+    def _compare(self, other: Any, fn: Any) -> Tensor:
+        o = other.data if isinstance(other, Tensor) else other
+        return Tensor._from_op(fn(self.data, o), None)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype.kind not in "biu":
+            raise DTypeError(f"~: needs a bool or integer tensor, got {self.data.dtype}")
+        return Tensor._from_op(~self.data, None)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.bitwise_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.bitwise_or)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._compare(other, np.bitwise_xor)
+
+    # ---- methods mirroring the functions below ---------------------------------------------
+
+    def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def neg(self) -> Tensor:
+        return Neg.apply(self)
+
+    def exp(self) -> Tensor:
+        return Exp.apply(_floating(self, "exp"))
+
+    def log(self) -> Tensor:
+        return Log.apply(_floating(self, "log"))
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(_floating(self, "sqrt"))
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(_floating(self, "sin"))
+
+    def cos(self) -> Tensor:
+        return Cos.apply(_floating(self, "cos"))
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(_floating(self, "tanh"))
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(_floating(self, "sigmoid"))
+
+    def relu(self) -> Tensor:
+        return ReLU.apply(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return minimum(self, other)
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return mean(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return min(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return amin(self, dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return argmax(self, dim, keepdim)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim: int) -> Tensor:
+        return softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return log_softmax(self, dim)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return reshape(self, _shape_args(shape, "reshape"))
+
+    def view(self, *shape: Any) -> Tensor:
+        """Same as :meth:`reshape` (NumPy decides whether a copy is needed)."""
+        return reshape(self, _shape_args(shape, "view"))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return unsqueeze(self, dim)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return permute(self, _shape_args(dims, "permute"))
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise ValueError(f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}")
+        return self.T
+
+    def expand(self, *shape: Any) -> Tensor:
+        return expand(self, _shape_args(shape, "expand"))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return expand(self, other.shape)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return broadcast_to(self, shape)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return flip(self, _shape_args(dims, "flip"))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, _index(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    # elementwise predicates / misc without gradient
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        axes = None if dim is None else normalize_dims(dim, self.ndim, "any")
+        return Tensor._from_op(self.data.any(axis=axes, keepdims=keepdim), None)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        axes = None if dim is None else normalize_dims(dim, self.ndim, "all")
+        return Tensor._from_op(self.data.all(axis=axes, keepdims=keepdim), None)
+
+    def sign(self) -> Tensor:
+        return Tensor._from_op(np.sign(self.data), None)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (gradient flows back to ``self``)."""
+        return Clone.apply(self)
+
+
+autograd._register_tensor_class(Tensor)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Make the NumPy array for a new tensor, following ``torch.tensor``'s dtype rules:
+    Python floats → the default float dtype (float32), Python ints → int64, bools → bool;
+    NumPy arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=as_dtype(dtype, "tensor"))
+    if isinstance(data, np.ndarray | np.generic):
+        arr = np.array(data)
+    else:
+        if isinstance(data, str | bytes) or data is None:
+            raise TypeError(
+                f"tensor: data must be a number, a (nested) sequence of numbers or an array, "
+                f"got {type(data).__name__}"
+            )
+        arr = np.array(data)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(_default_float, copy=False)
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(int64, copy=False)
+        elif arr.dtype == object or arr.dtype.kind in "USV":
+            raise TypeError(
+                f"tensor: data must be numeric, got elements of type {arr.dtype} "
+                f"(ragged nested sequences are not allowed)"
+            )
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {arr.dtype}")
+    return arr
+
+
+def _floating(t: Tensor, op: str) -> Tensor:
+    """Integer/bool tensors become the default float dtype for float-valued ops (as PyTorch)."""
+    if t.data.dtype.kind == "f":
+        return t
+    return Tensor._from_op(t.data.astype(_default_float), None)
+
+
+def _binary(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
+    """Apply PyTorch's type promotion to a binary op's operands.
+
+    Two tensors of the same dtype pass untouched (the fast path). A Python number takes the
+    tensor's dtype (an int tensor with a float number becomes float32); an int tensor with a
+    float tensor is cast to that float dtype; ``/`` of integers is true division in float32.
+    """
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a.data.dtype, b.data.dtype
+        if da is db and (not true_div or da.kind == "f"):
+            return a, b
+        ka, kb = da.kind == "f", db.kind == "f"
+        if ka and not kb:
+            b = b.to(da)
+        elif kb and not ka:
+            a = a.to(db)
+        elif not ka and not kb and true_div:
+            a, b = a.to(_default_float), b.to(_default_float)
+        return a, b
+    t, other = (a, b) if ta else (b, a)
+    if isinstance(other, np.ndarray):
+        other = Tensor._from_op(other, None)
+        return _binary(*((t, other) if ta else (other, t)), true_div=true_div)
+    if not isinstance(other, numbers.Number):
+        raise TypeError(
+            f"unsupported operand type {type(other).__name__} for a tensor operation "
+            f"(expected a Tensor, an array or a number)"
+        )
+    kind = t.data.dtype.kind
+    if kind != "f" and (true_div or isinstance(other, _builtin_float)):
+        t = t.to(_default_float)
+    elif kind == "b" and isinstance(other, _builtin_int) and not isinstance(other, _builtin_bool):
+        t = t.to(int64)
+    return (t, other) if ta else (other, t)
+
+
+def _shape_args(shape: tuple, op: str) -> tuple:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], list | tuple):
+        shape = tuple(shape[0])
+    for s in shape:
+        if isinstance(s, _builtin_bool) or not isinstance(s, _builtin_int | np.integer):
+            raise TypeError(f"{op}: expected ints, got {shape!r}")
+    return tuple(_builtin_int(s) for s in shape)
+
+
+def _index(index: Any) -> Any:
+    """Unwrap Tensors (and lists) inside an index so NumPy can use it."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _to_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ---- primitives re-exported under their op names ---------------------------------------------
+
+Add, Sub, Mul, Div, Neg, Pow = E.Add, E.Sub, E.Mul, E.Div, E.Neg, E.Pow
+Exp, Log, Sqrt, Abs, Sin, Cos = E.Exp, E.Log, E.Sqrt, E.Abs, E.Sin, E.Cos
+Tanh, Sigmoid, ReLU = E.Tanh, E.Sigmoid, E.ReLU
+GetItem = S.GetItem
+
+
+class Cast(Function):
+    """Change dtype; the gradient is cast back (only between float dtypes)."""
+
+    def forward(self, a, dtype):
+        self.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.in_dtype) if self.in_dtype.kind == "f" else None
+
+
+class Clone(Function):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        return grad
+
+
+# ---- functions (the ``hosila.`` namespace) ---------------------------------------------------
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor from a number, a nested sequence or an array (copied).
+
+    Python floats give float32 (the default float dtype), Python ints int64, bools bool;
+    NumPy arrays keep their dtype. Only float tensors may have ``requires_grad=True``.
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory and dtype (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy: unsupported dtype {array.dtype}")
+    return Tensor._from_op(array, None)
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def _size(size: tuple, op: str) -> tuple[int, ...]:
+    shape = _shape_args(size, op)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{op}: sizes must be non-negative, got {shape}")
+    return shape
+
+
+def _float_dtype(dtype: Any, op: str) -> np.dtype:
+    return _default_float if dtype is None else as_dtype(dtype, op)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size`` (float32 unless ``dtype``)."""
+    data = np.zeros(_size(size, "zeros"), dtype=_float_dtype(dtype, "zeros"))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size`` (float32 unless ``dtype``)."""
+    data = np.ones(_size(size, "ones"), dtype=_float_dtype(dtype, "ones"))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size``."""
+    data = np.empty(_size(size, "empty"), dtype=_float_dtype(dtype, "empty"))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def full(
+    size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred as in ``tensor``)."""
+    if dtype is None:
+        dtype = _as_array(fill_value).dtype
+    data = np.full(_size(tuple(size), "full"), fill_value, dtype=as_dtype(dtype, "full"))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    data = np.full_like(_to_tensor(t).data, fill_value, dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def arange(
+    start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) by ``step``; int64 when all are ints."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    all_int = all(isinstance(v, _builtin_int | np.integer) for v in (start, end, step))
+    d = as_dtype(dtype, "arange") if dtype is not None else (int64 if all_int else _default_float)
+    return Tensor(np.arange(start, end, step).astype(d), requires_grad=requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
+    if not isinstance(steps, _builtin_int | np.integer) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    data = np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace"))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (m = n by default)."""
+    data = np.eye(n, m, dtype=_float_dtype(dtype, "eye"))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from hosila's generator (see ``manual_seed``)."""
+    d = _float_dtype(dtype, "rand")
+    data = default_generator().random(_size(size, "rand"), dtype=np.float64).astype(d)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from hosila's generator (see ``manual_seed``)."""
+    d = _float_dtype(dtype, "randn")
+    data = default_generator().standard_normal(_size(size, "randn")).astype(d)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def randint(
+    low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None
+) -> Tensor:
+    """Integers uniform in [low, high) (int64); ``randint(high, size=...)`` starts at 0."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    d = int64 if dtype is None else as_dtype(dtype, "randint")
+    data = default_generator().integers(low, high, size=_size(tuple(size), "randint"))
+    return Tensor(data.astype(d))
+
+
+def randperm(n: int, dtype: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    d = int64 if dtype is None else as_dtype(dtype, "randperm")
+    return Tensor(default_generator().permutation(n).astype(d))
+
+
+# elementwise
+
+
+def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    return _to_tensor(a).add(b, alpha=alpha)
+
+
+def sub(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    return _to_tensor(a).sub(b, alpha=alpha)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return Mul.apply(*_binary(_to_tensor(a), b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+    """``a ** b``; either may be a number (a number base with a tensor exponent works too)."""
+    return _to_tensor(a) ** b if not isinstance(b, Tensor) else a**b
+
+
+def neg(a: Tensor) -> Tensor:
+    return Neg.apply(_to_tensor(a))
+
+
+def exp(a: Tensor) -> Tensor:
+    return _to_tensor(a).exp()
+
+
+def log(a: Tensor) -> Tensor:
+    return _to_tensor(a).log()
+
+
+def sqrt(a: Tensor) -> Tensor:
+    return _to_tensor(a).sqrt()
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001
+    return _to_tensor(a).abs()
+
+
+def sin(a: Tensor) -> Tensor:
+    return _to_tensor(a).sin()
+
+
+def cos(a: Tensor) -> Tensor:
+    return _to_tensor(a).cos()
+
+
+def tanh(a: Tensor) -> Tensor:
+    return _to_tensor(a).tanh()
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    return _to_tensor(a).sigmoid()
+
+
+def relu(a: Tensor) -> Tensor:
+    return _to_tensor(a).relu()
+
+
+def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Limit values to [min, max]; the gradient flows where min ≤ a ≤ max."""
+    a = _to_tensor(a)
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = a
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    if a.data.dtype.kind != "f" and (
+        isinstance(min, _builtin_float) or isinstance(max, _builtin_float)
+    ):
+        a = a.to(_default_float)
+    return E.Clamp.apply(a, min, max)
+
+
+clip = clamp
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum of two tensors (broadcasting); ties share the gradient equally."""
+    return E.Maximum.apply(*_binary(_to_tensor(a), _to_tensor(b)))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum of two tensors (broadcasting); ties share the gradient equally."""
+    return E.Minimum.apply(*_binary(_to_tensor(a), _to_tensor(b)))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` is true, else ``b`` (all three broadcast)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != bool_:
+        raise DTypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    if isinstance(a, Tensor):
+        a, b = _binary(a, b)
+    else:
+        b, a = _binary(b, a)
+    return E.Where.apply(cond, a, b)
+
+
+# reductions
+
+
+def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (an int, a tuple, or all dims when None). Bool/int sums are int64."""
+    a = _to_tensor(a)
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "bi" and a.data.dtype != int64:
+        a = a.to(int64)
+    return R.Sum.apply(a, normalize_dims(dim, a.ndim, "sum"), keepdim)
+
+
+def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple, or all dims when None); float tensors only."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"mean: needs a floating-point tensor, got dtype {a.data.dtype}")
+    return R.Mean.apply(a, normalize_dims(dim, a.ndim, "mean"), keepdim)
+
+
+def amax(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """Max over ``dim`` (all dims when () or None); tied maxima share the gradient."""
+    a = _to_tensor(a)
+    _nonempty(a, "amax")
+    return R.AMax.apply(a, normalize_dims(dim if dim != () else None, a.ndim, "amax"), keepdim)
+
+
+def amin(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """Min over ``dim`` (all dims when () or None); tied minima share the gradient."""
+    a = _to_tensor(a)
+    _nonempty(a, "amin")
+    return R.AMin.apply(a, normalize_dims(dim if dim != () else None, a.ndim, "amin"), keepdim)
+
+
+def _nonempty(a: Tensor, op: str) -> None:
+    if a.data.size == 0:
+        raise ValueError(f"{op}: the input is empty (shape {a.shape}); the result is undefined")
+
+
+def _max_min(a: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
+    a = _to_tensor(a)
+    _nonempty(a, op)
+    if dim is None:
+        return amax(a) if op == "max" else amin(a)
+    if not isinstance(dim, _builtin_int | np.integer):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    axis = normalize_dims(dim, a.ndim, op)[0] if a.ndim else 0
+    data = a.data if a.ndim else a.data.reshape(1)
+    idx = (np.argmax if op == "max" else np.argmin)(data, axis=axis, keepdims=True)
+    src = a if a.ndim else a.reshape(1)
+    values = R.TakeAlongDim.apply(src, idx, axis, keepdim or a.ndim == 0)
+    indices = idx if keepdim else idx.squeeze(axis)
+    if a.ndim == 0:
+        values, indices = values.reshape(()), indices.reshape(())
+    return MaxResult(values, Tensor._from_op(indices.astype(int64), None))
+
+
+class MaxResult(tuple):
+    """``(values, indices)`` as returned by ``max(dim)``/``min(dim)``, also by name."""
+
+    def __new__(cls, values: Tensor, indices: Tensor) -> MaxResult:
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+
+def max(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """Without ``dim``: the largest element. With ``dim``: ``(values, indices)`` along it;
+    the gradient goes to the element each index names."""
+    if isinstance(dim, Tensor):  # max(a, b) is maximum, as in PyTorch
+        return maximum(a, dim)
+    return _max_min(a, dim, keepdim, "max")
+
+
+def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """Without ``dim``: the smallest element. With ``dim``: ``(values, indices)`` along it."""
+    if isinstance(dim, Tensor):
+        return minimum(a, dim)
+    return _max_min(a, dim, keepdim, "min")
+
+
+def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor when ``dim`` is None)."""
+    a = _to_tensor(a)
+    _nonempty(a, "argmax")
+    if dim is None:
+        out = np.argmax(a.data)
+        return Tensor._from_op(
+            np.asarray(out, dtype=int64).reshape((1,) * a.ndim if keepdim else ()), None
+        )
+    axis = normalize_dims(dim, a.ndim, "argmax")[0]
+    return Tensor._from_op(np.argmax(a.data, axis=axis, keepdims=keepdim).astype(int64), None)
+
+
+def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor when ``dim`` is None)."""
+    a = _to_tensor(a)
+    _nonempty(a, "argmin")
+    if dim is None:
+        out = np.argmin(a.data)
+        return Tensor._from_op(
+            np.asarray(out, dtype=int64).reshape((1,) * a.ndim if keepdim else ()), None
+        )
+    axis = normalize_dims(dim, a.ndim, "argmin")[0]
+    return Tensor._from_op(np.argmin(a.data, axis=axis, keepdims=keepdim).astype(int64), None)
+
+
+def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(a), dim)) computed stably (finite for logits of ±1e4)."""
+    a = _floating(_to_tensor(a), "logsumexp")
+    return R.LogSumExp.apply(a, normalize_dims(dim, a.ndim, "logsumexp"), keepdim)
+
+
+def softmax(a: Tensor, dim: int) -> Tensor:
+    """exp(a) / sum(exp(a), dim), stable for large logits."""
+    a = _floating(_to_tensor(a), "softmax")
+    return R.Softmax.apply(a, normalize_dims(dim, a.ndim, "softmax")[0] if a.ndim else 0)
+
+
+def log_softmax(a: Tensor, dim: int) -> Tensor:
+    """a − logsumexp(a, dim), stable for large logits."""
+    a = _floating(_to_tensor(a), "log_softmax")
+    return R.LogSoftmax.apply(a, normalize_dims(dim, a.ndim, "log_softmax")[0] if a.ndim else 0)
+
+
+# shape
+
+
+def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """The same elements in a new shape (one dim may be -1)."""
+    a = _to_tensor(a)
+    shape = tuple(shape)
+    try:
+        target = _infer_shape(shape, a.data.size)
+    except ValueError as exc:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {a.shape} to {shape}: {exc}"
+        ) from None
+    if target == a.shape:
+        return a
+    return S.Reshape.apply(a, target)
+
+
+def _infer_shape(shape: tuple, size: int) -> tuple[int, ...]:
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1 or any(s < -1 for s in shape):
+        raise ValueError("only one dimension can be -1 and sizes must be >= -1")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"{size} elements do not divide into the known sizes")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError(f"{size} elements, but the new shape holds {known}")
+    return shape
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one."""
+    a = _to_tensor(a)
+    if a.ndim == 0:
+        return a.reshape(1)
+    s, e = (
+        normalize_dims(start_dim, a.ndim, "flatten")[0],
+        normalize_dims(end_dim, a.ndim, "flatten")[0],
+    )
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = 1
+    for n in a.shape[s : e + 1]:
+        merged *= n
+    return reshape(a, a.shape[:s] + (merged,) + a.shape[e + 1 :])
+
+
+def squeeze(a: Tensor, dim: Any = None) -> Tensor:
+    """Drop size-1 dims (all, or those in ``dim`` that have size 1)."""
+    a = _to_tensor(a)
+    axes = normalize_dims(dim, a.ndim, "squeeze") if dim is not None else range(a.ndim)
+    shape = tuple(n for i, n in enumerate(a.shape) if not (i in axes and n == 1))
+    return reshape(a, shape)
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dim at ``dim`` (in range [-ndim-1, ndim])."""
+    a = _to_tensor(a)
+    d = normalize_dims(dim, a.ndim + 1, "unsqueeze")[0]
+    return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
+
+
+def permute(a: Tensor, dims: Sequence[int]) -> Tensor:
+    """Reorder the dimensions: output dim i is input dim ``dims[i]``."""
+    a = _to_tensor(a)
+    dims = tuple(dims)
+    if len(dims) != a.ndim:
+        raise ValueError(
+            f"permute: got {len(dims)} dims {dims} for a tensor with {a.ndim} dimensions"
+        )
+    norm = tuple(normalize_dims(d, a.ndim, "permute")[0] for d in dims)
+    if len(set(norm)) != len(norm):
+        raise ValueError(f"permute: dims {dims} repeat a dimension")
+    if norm == tuple(range(a.ndim)):
+        return a
+    return S.Permute.apply(a, norm)
+
+
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    a = _to_tensor(a)
+    if a.ndim == 0:
+        return a
+    d0 = normalize_dims(dim0, a.ndim, "transpose")[0]
+    d1 = normalize_dims(dim1, a.ndim, "transpose")[0]
+    dims = list(range(a.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(a, dims)
+
+
+def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """Broadcast size-1 dims to ``shape`` (-1 keeps a dim) without copying."""
+    a = _to_tensor(a)
+    shape = tuple(shape)
+    if len(shape) < a.ndim:
+        raise ValueError(
+            f"expand: the target shape {shape} has fewer dims than the tensor {a.shape}"
+        )
+    lead = len(shape) - a.ndim
+    target = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
+    for i, n in enumerate(a.shape):
+        if n != 1 and n != target[i + lead]:
+            raise ValueError(f"expand: cannot expand shape {a.shape} to {shape}")
+    if target == a.shape:
+        return a
+    return S.Expand.apply(a, target)
+
+
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """Same as :func:`expand`."""
+    return expand(a, shape)
+
+
+def flip(a: Tensor, dims: Sequence[int]) -> Tensor:
+    """Reverse the order of elements along ``dims``."""
+    a = _to_tensor(a)
+    return S.Flip.apply(a, normalize_dims(tuple(dims), a.ndim, "flip"))
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim; all other dims must match."""
+    tensors = [_to_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    ref = tensors[0]
+    axis = normalize_dims(dim, ref.ndim, "cat")[0]
+    for i, t in enumerate(tensors):
+        if (
+            t.ndim != ref.ndim
+            or t.shape[:axis] + t.shape[axis + 1 :] != ref.shape[:axis] + ref.shape[axis + 1 :]
+        ):
+            raise ValueError(
+                f"cat: tensor {i} has shape {t.shape}, which does not match {ref.shape} "
+                f"outside dim {dim}"
+            )
+    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    tensors = [t.to(dtype) for t in tensors]
+    return S.Cat.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dim."""
+    tensors = [_to_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with PyTorch's rules for 1-D, 2-D and batched operands."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got {a.shape} @ {b.shape}"
+        )
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {ka} and {kb} differ")
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and "
+                f"{b.shape[:-2]} do not broadcast"
+            ) from None
+    a, b = _binary(a, b)
+    return L.MatMul.apply(a, b)
