@@ -1,0 +1,238 @@
+"""ImageFolder: images sorted into one sub-folder per class, decoded once with Pillow
+and cached on disk as a NumPy array so that the next load takes a fraction of a second.
+
+Expected layout::
+
+    root/
+      airplane/0000.jpg
+      airplane/0001.jpg
+      ...
+      truck/4999.jpg
+
+Classes are the sub-folder names in sorted order (label 0 = first name); images are
+found recursively inside each class folder and taken in sorted path order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hosila.data._util import atomic_write, cache_home
+from hosila.data.dataset import ArrayDataset
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+# Bump when the cache file format or the decoding changes: old caches are then ignored.
+_CACHE_VERSION = 1
+
+
+def _layout_help(root: Path) -> str:
+    return (
+        f"ImageFolder expects one sub-folder per class under {root}, e.g.\n"
+        f"  {root}/cat/0001.jpg\n"
+        f"  {root}/dog/0001.png\n"
+        f"The CIFAR-10 images used by hosila come as cifar10-jpg.tar.gz; unpack it with\n"
+        f"  tar -xzf cifar10-jpg.tar.gz -C ~/.cache/hosila\n"
+        f"and use ImageFolder('~/.cache/hosila/cifar10/train') (or .../test)."
+    )
+
+
+def _scan(
+    root: Path, extensions: tuple[str, ...]
+) -> tuple[list[str], list[tuple[str, int]], list[str]]:
+    """Classes, (path, label) samples and one fingerprint line per file."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder {root} does not exist.\n{_layout_help(root)}")
+    classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    if not classes:
+        raise FileNotFoundError(f"no class sub-folders in {root}.\n{_layout_help(root)}")
+    samples: list[tuple[str, int]] = []
+    lines: list[str] = []
+    empty: list[str] = []
+    for label, name in enumerate(classes):
+        found: list[tuple[str, os.stat_result]] = []
+        stack = [root / name]
+        while stack:
+            folder = stack.pop()
+            for entry in os.scandir(folder):
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    stack.append(Path(entry.path))
+                elif entry.name.lower().endswith(extensions) and entry.is_file():
+                    found.append((entry.path, entry.stat()))
+        if not found:
+            empty.append(name)
+        for path, st in sorted(found):
+            samples.append((path, label))
+            rel = os.path.relpath(path, root)
+            lines.append(f"{rel}\t{label}\t{st.st_size}\t{st.st_mtime_ns}")
+    if empty:
+        raise FileNotFoundError(
+            f"no image files ({', '.join(extensions)}) in the class folder(s) "
+            f"{empty} of {root}.\n{_layout_help(root)}"
+        )
+    return classes, samples, lines
+
+
+def _decode(path: str, mode: str, size: tuple[int, int] | None) -> np.ndarray:
+    """One image file as a uint8 array (H, W, C) or (H, W) for mode 'L'."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            if im.mode != mode:
+                im = im.convert(mode)
+            if size is not None and im.size != (size[1], size[0]):
+                im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            return np.asarray(im, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValueError(f"{path}: cannot decode image ({exc})") from None
+
+
+def _decode_all(
+    paths: Sequence[str], mode: str, size: tuple[int, int] | None, num_workers: int
+) -> np.ndarray:
+    """Decode ``paths`` into one preallocated uint8 array (N, H, W[, C])."""
+    first = _decode(paths[0], mode, size)
+    out = np.empty((len(paths), *first.shape), dtype=np.uint8)
+    out[0] = first
+
+    def work(start: int, stop: int) -> None:
+        for i in range(start, stop):
+            img = _decode(paths[i], mode, size)
+            if img.shape != first.shape:
+                raise ValueError(
+                    f"{paths[i]}: image has shape {img.shape} but {paths[0]} has "
+                    f"{first.shape}; ImageFolder stacks all images into one array, so "
+                    f"they must share a size: pass size=(H, W) to resize on load"
+                )
+            out[i] = img
+
+    n = len(paths)
+    workers = max(1, min(num_workers, (n - 1) // 256 + 1))
+    if workers == 1:
+        work(1, n)
+    else:
+        # Pillow releases the GIL while decoding, so threads overlap real work.
+        bounds = np.linspace(1, n, 4 * workers + 1).astype(int)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(work, int(a), int(b))
+                for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+            ]
+            for f in futures:
+                f.result()
+    return out
+
+
+class ImageFolder(ArrayDataset):
+    """Images in ``root/<class>/<file>``, decoded into one uint8 array in memory.
+
+    Args:
+        root: the folder holding one sub-folder per class.
+        transform, target_transform: see :class:`~hosila.data.ArrayDataset`.
+        mode: Pillow mode the images are converted to: ``'RGB'`` gives ``data`` of
+            shape (N, H, W, 3), ``'L'`` (grey) gives (N, H, W).
+        size: ``(H, W)`` to resize every image to on load (bilinear); by default all
+            images must already share one size.
+        extensions: file name endings that count as images (case-insensitive).
+        cache: keep the decoded array on disk and reuse it while no image file has
+            changed (the cache key is a SHA-256 of every file's path, size and
+            modification time, plus ``mode`` and ``size``).
+        cache_dir: where cache files go (default ``~/.cache/hosila/imagefolder``, see
+            :func:`hosila.data._util.cache_home`).
+        num_workers: threads used to decode (default: the number of CPU cores).
+
+    Attributes: ``data`` (uint8 (N, H, W, C)), ``targets`` (int64 (N,)), ``classes``,
+    ``class_to_idx``, ``samples`` (list of ``(path, label)``), ``cache_path`` (the
+    cache file used, or ``None``), ``from_cache`` (whether this load came from it).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        transform: Callable[..., Any] | None = None,
+        target_transform: Callable[..., Any] | None = None,
+        *,
+        mode: str = "RGB",
+        size: int | tuple[int, int] | None = None,
+        extensions: Sequence[str] = IMG_EXTENSIONS,
+        cache: bool = True,
+        cache_dir: str | os.PathLike[str] | None = None,
+        num_workers: int | None = None,
+    ) -> None:
+        if mode not in ("RGB", "L"):
+            raise ValueError(f"mode must be 'RGB' or 'L', got {mode!r}")
+        if isinstance(size, int):
+            size = (size, size)
+        if size is not None:
+            size = (int(size[0]), int(size[1]))
+            if min(size) < 1:
+                raise ValueError(f"size must be positive (H, W), got {size}")
+        exts = tuple(e.lower() if e.startswith(".") else "." + e.lower() for e in extensions)
+        if not exts:
+            raise ValueError("extensions must not be empty")
+        self.root = Path(root).expanduser()
+        classes, samples, lines = _scan(self.root, exts)
+        self.samples = samples
+        targets = np.fromiter((s[1] for s in samples), dtype=np.int64, count=len(samples))
+        paths = [s[0] for s in samples]
+
+        key = hashlib.sha256()
+        key.update(f"hosila-imagefolder v{_CACHE_VERSION} mode={mode} size={size}\n".encode())
+        key.update("\n".join(lines).encode("utf-8", "surrogateescape"))
+        cache_root = Path(cache_dir).expanduser() if cache_dir else cache_home() / "imagefolder"
+        self.cache_path = cache_root / f"{key.hexdigest()[:32]}.npz" if cache else None
+        self.from_cache = False
+
+        data = self._load_cache(len(samples), targets) if self.cache_path else None
+        if data is None:
+            workers = num_workers if num_workers is not None else (os.cpu_count() or 1)
+            data = _decode_all(paths, mode, size, max(1, int(workers)))
+            if self.cache_path is not None:
+                try:
+                    with atomic_write(self.cache_path) as f:
+                        np.savez(f, data=data, targets=targets)
+                except OSError as exc:
+                    warnings.warn(
+                        f"could not write the ImageFolder cache {self.cache_path}: {exc}",
+                        stacklevel=2,
+                    )
+        else:
+            self.from_cache = True
+        super().__init__(data, targets, classes, transform, target_transform)
+
+    @property
+    def imgs(self) -> list[tuple[str, int]]:
+        """Same as ``samples`` (torchvision's older name)."""
+        return self.samples
+
+    def _load_cache(self, n: int, targets: np.ndarray) -> np.ndarray | None:
+        """The cached array if a valid cache file exists, else ``None``."""
+        assert self.cache_path is not None
+        if not self.cache_path.is_file():
+            return None
+        try:
+            with np.load(self.cache_path, allow_pickle=False) as z:
+                data, cached_targets = z["data"], z["targets"]
+        except Exception as exc:  # a damaged cache is rebuilt, never trusted
+            warnings.warn(f"ignoring unreadable cache {self.cache_path}: {exc}", stacklevel=3)
+            return None
+        if (
+            data.dtype != np.uint8
+            or data.ndim not in (3, 4)
+            or data.shape[0] != n
+            or not np.array_equal(cached_targets, targets)
+        ):
+            warnings.warn(f"ignoring inconsistent cache {self.cache_path}", stacklevel=3)
+            return None
+        return data
