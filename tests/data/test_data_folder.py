@@ -50,7 +50,7 @@ def test_cache_is_reused_and_invalidated(tmp_path):
     _write_folder(tmp_path / "imgs", rng)
     first = ImageFolder(tmp_path / "imgs", cache_dir=tmp_path / "cache")
     assert not first.from_cache and first.cache_path.is_file()
-    assert first.cache_path.suffix == ".npz"
+    assert first.cache_path.suffix == ".npy"
     second = ImageFolder(tmp_path / "imgs", cache_dir=tmp_path / "cache")
     assert second.from_cache
     np.testing.assert_array_equal(first.data, second.data)

@@ -57,24 +57,26 @@ def _scan(
     samples: list[tuple[str, int]] = []
     lines: list[str] = []
     empty: list[str] = []
+    prefix = len(os.path.join(str(root), ""))
     for label, name in enumerate(classes):
-        found: list[tuple[str, os.stat_result]] = []
-        stack = [root / name]
+        found: list[tuple[str, int, int]] = []
+        stack = [os.path.join(str(root), name)]
         while stack:
-            folder = stack.pop()
-            for entry in os.scandir(folder):
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    stack.append(Path(entry.path))
-                elif entry.name.lower().endswith(extensions) and entry.is_file():
-                    found.append((entry.path, entry.stat()))
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        stack.append(entry.path)
+                    elif entry.name.lower().endswith(extensions) and entry.is_file():
+                        st = entry.stat()
+                        found.append((entry.path, st.st_size, st.st_mtime_ns))
         if not found:
             empty.append(name)
-        for path, st in sorted(found):
+        found.sort()
+        for path, size, mtime in found:
             samples.append((path, label))
-            rel = os.path.relpath(path, root)
-            lines.append(f"{rel}\t{label}\t{st.st_size}\t{st.st_mtime_ns}")
+            lines.append(f"{path[prefix:]}\t{label}\t{size}\t{mtime}")
     if empty:
         raise FileNotFoundError(
             f"no image files ({', '.join(extensions)}) in the class folder(s) "
@@ -154,7 +156,7 @@ class ImageFolder(ArrayDataset):
 
     Attributes: ``data`` (uint8 (N, H, W, C)), ``targets`` (int64 (N,)), ``classes``,
     ``class_to_idx``, ``samples`` (list of ``(path, label)``), ``cache_path`` (the
-    cache file used, or ``None``), ``from_cache`` (whether this load came from it).
+    ``.npy`` cache file used, or ``None``), ``from_cache`` (whether this load came from it).
     """
 
     def __init__(
@@ -191,17 +193,17 @@ class ImageFolder(ArrayDataset):
         key.update(f"hosila-imagefolder v{_CACHE_VERSION} mode={mode} size={size}\n".encode())
         key.update("\n".join(lines).encode("utf-8", "surrogateescape"))
         cache_root = Path(cache_dir).expanduser() if cache_dir else cache_home() / "imagefolder"
-        self.cache_path = cache_root / f"{key.hexdigest()[:32]}.npz" if cache else None
+        self.cache_path = cache_root / f"{key.hexdigest()[:32]}.npy" if cache else None
         self.from_cache = False
 
-        data = self._load_cache(len(samples), targets) if self.cache_path else None
+        data = self._load_cache(len(samples)) if self.cache_path else None
         if data is None:
             workers = num_workers if num_workers is not None else (os.cpu_count() or 1)
             data = _decode_all(paths, mode, size, max(1, int(workers)))
             if self.cache_path is not None:
                 try:
                     with atomic_write(self.cache_path) as f:
-                        np.savez(f, data=data, targets=targets)
+                        np.save(f, data, allow_pickle=False)
                 except OSError as exc:
                     warnings.warn(
                         f"could not write the ImageFolder cache {self.cache_path}: {exc}",
@@ -216,23 +218,19 @@ class ImageFolder(ArrayDataset):
         """Same as ``samples`` (torchvision's older name)."""
         return self.samples
 
-    def _load_cache(self, n: int, targets: np.ndarray) -> np.ndarray | None:
-        """The cached array if a valid cache file exists, else ``None``."""
+    def _load_cache(self, n: int) -> np.ndarray | None:
+        """The cached array if a valid cache file exists, else ``None``. (The labels
+        follow from the file list, which is part of the cache key, so only the images
+        are stored.)"""
         assert self.cache_path is not None
         if not self.cache_path.is_file():
             return None
         try:
-            with np.load(self.cache_path, allow_pickle=False) as z:
-                data, cached_targets = z["data"], z["targets"]
+            data = np.load(self.cache_path, allow_pickle=False)
         except Exception as exc:  # a damaged cache is rebuilt, never trusted
             warnings.warn(f"ignoring unreadable cache {self.cache_path}: {exc}", stacklevel=3)
             return None
-        if (
-            data.dtype != np.uint8
-            or data.ndim not in (3, 4)
-            or data.shape[0] != n
-            or not np.array_equal(cached_targets, targets)
-        ):
+        if data.dtype != np.uint8 or data.ndim not in (3, 4) or data.shape[0] != n:
             warnings.warn(f"ignoring inconsistent cache {self.cache_path}", stacklevel=3)
             return None
         return data

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from hosila.data._util import as_array, default_generator
 
@@ -375,7 +376,10 @@ class RandomCrop(Transform):
             return x
         width = ((0, 0), (top, bottom), (left, right), (0, 0))
         if self.padding_mode == "constant":
-            return np.pad(x, width, mode="constant", constant_values=self.fill)
+            n, h, w, c = x.shape
+            out = np.full((n, h + top + bottom, w + left + right, c), self.fill, dtype=x.dtype)
+            out[:, top : top + h, left : left + w] = x
+            return out
         if self.padding_mode == "reflect" and (
             max(top, bottom) >= x.shape[1] or max(left, right) >= x.shape[2]
         ):
@@ -404,10 +408,11 @@ class RandomCrop(Transform):
         rng = _rng(generator)
         i = rng.integers(0, h - th + 1, size=n)
         j = rng.integers(0, w - tw + 1, size=n)
-        rows = (i[:, None] + np.arange(th))[:, :, None]  # (N, th, 1)
-        cols = (j[:, None] + np.arange(tw))[:, None, :]  # (N, 1, tw)
-        out = x[np.arange(n)[:, None, None], rows, cols]  # (N, th, tw, C)
-        return back(out)
+        # All windows as a view (N, H - th + 1, W - tw + 1, C, th, tw); one fancy index
+        # picks window (i[k], j[k]) of image k and copies it: (N, C, th, tw).
+        windows = sliding_window_view(x, (th, tw), axis=(1, 2))
+        out = windows[np.arange(n), i, j]
+        return back(out.transpose(0, 2, 3, 1))
 
 
 class RandomHorizontalFlip(Transform):
@@ -422,7 +427,8 @@ class RandomHorizontalFlip(Transform):
         batch = _check_batch(batch, "RandomHorizontalFlip")
         x, back = _to_nhwc(batch)
         flip = _rng(generator).random(x.shape[0]) < self.p
-        out = np.where(flip[:, None, None, None], x[:, :, ::-1], x)
+        out = x.copy()
+        out[flip] = x[flip][:, :, ::-1]
         return back(out)
 
 
@@ -438,7 +444,8 @@ class RandomVerticalFlip(Transform):
         batch = _check_batch(batch, "RandomVerticalFlip")
         x, back = _to_nhwc(batch)
         flip = _rng(generator).random(x.shape[0]) < self.p
-        out = np.where(flip[:, None, None, None], x[:, ::-1], x)
+        out = x.copy()
+        out[flip] = x[flip][:, ::-1]
         return back(out)
 
 
@@ -481,7 +488,8 @@ def _blend(x: np.ndarray, other: Any, f: np.ndarray, bound: float, integer: bool
 def _rgb_to_hsv(x: np.ndarray) -> np.ndarray:
     """RGB in [0, 1] → HSV in [0, 1], channels last."""
     r, g, b = x[..., 0], x[..., 1], x[..., 2]
-    maxc, minc = x.max(axis=-1), x.min(axis=-1)
+    maxc = np.maximum(np.maximum(r, g), b)  # faster than reducing a length-3 axis
+    minc = np.minimum(np.minimum(r, g), b)
     equal = maxc == minc
     cr = maxc - minc
     s = cr / np.where(equal, 1, maxc)
@@ -494,24 +502,16 @@ def _rgb_to_hsv(x: np.ndarray) -> np.ndarray:
 
 
 def _hsv_to_rgb(x: np.ndarray) -> np.ndarray:
-    """HSV in [0, 1] → RGB in [0, 1], channels last (the sector formula)."""
-    h, s, v = x[..., 0], x[..., 1], x[..., 2]
-    i = np.floor(h * 6.0)
-    f = h * 6.0 - i
-    i = i.astype(np.int64) % 6
-    p = np.clip(v * (1.0 - s), 0, 1)
-    q = np.clip(v * (1.0 - s * f), 0, 1)
-    t = np.clip(v * (1.0 - s * (1.0 - f)), 0, 1)
-    table = np.stack(
-        [
-            np.stack([v, q, p, p, t, v], axis=-1),
-            np.stack([t, v, v, q, p, p], axis=-1),
-            np.stack([p, p, t, v, v, q], axis=-1),
-        ],
-        axis=-2,
-    )  # (..., 3, 6)
-    out = np.take_along_axis(table, i[..., None, None], axis=-1)[..., 0]
-    return out.astype(x.dtype, copy=False)
+    """HSV in [0, 1] → RGB in [0, 1], channels last. Channel n (R: 5, G: 3, B: 1) is
+    ``v - v s clip(min(k, 4 - k), 0, 1)`` with ``k = (n + 6 h) mod 6``: the usual
+    six-sector formula written without branches."""
+    h6, s, v = x[..., 0] * 6.0, x[..., 1], x[..., 2]
+    vs = v * s
+    out = np.empty_like(x)
+    for c, n in enumerate((5.0, 3.0, 1.0)):
+        k = np.mod(n + h6, 6.0)
+        out[..., c] = v - vs * np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
+    return out
 
 
 class ColorJitter(Transform):
