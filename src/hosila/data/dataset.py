@@ -136,6 +136,21 @@ class ArrayDataset(Dataset):
             targets = np.asarray([as_array(self.target_transform(int(t))) for t in targets])
         return images, targets
 
+    def summary(self) -> str:
+        """A few lines describing the data set: size, array shapes, value range and the
+        number of examples per class."""
+        counts = np.bincount(self.targets, minlength=len(self.classes))
+        lo, hi = (self.data.min(), self.data.max()) if self.data.size else (0, 0)
+        lines = [
+            f"{type(self).__name__}: {len(self)} examples, {len(self.classes)} classes",
+            f"  data    {self.data.dtype} {tuple(self.data.shape)}, values {lo}..{hi}",
+            f"  targets {self.targets.dtype} {tuple(self.targets.shape)}",
+        ]
+        width = max((len(c) for c in self.classes), default=0)
+        for name, count in zip(self.classes, counts, strict=False):
+            lines.append(f"  {name:<{width}}  {count}")
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         lines = [
             f"{type(self).__name__}(",
