@@ -134,3 +134,42 @@ def test_read_idx_other_types_are_big_endian():
     np.testing.assert_array_equal(read_idx(_idx(f, 0x0E), "f.idx"), f)
     with pytest.raises(ValueError, match="too short"):
         read_idx(b"\x00\x00", "tiny.idx")
+
+
+def test_download_tries_mirrors_and_checks_md5(tmp_path, monkeypatch):
+    import functools
+    import hashlib
+    import http.server
+    import threading
+
+    served = tmp_path / "www"
+    written = _write_mnist(served, gz=True)
+    md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in served.iterdir()}
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(served))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        resources = tuple((name, md5[name]) for name in sorted(md5))
+        # the first mirror has nothing (404), the second has the files
+        monkeypatch.setattr(MNIST, "mirrors", (f"{base}/missing/", f"{base}/"))
+        monkeypatch.setattr(MNIST, "resources", resources)
+        ds = MNIST(tmp_path / "root", train=False, download=True)
+        np.testing.assert_array_equal(ds.data, written["t10k"][0])
+        assert sorted(p.name for p in (tmp_path / "root" / "MNIST" / "raw").iterdir()) == sorted(
+            md5
+        )
+        bad = tuple((name, "0" * 32) for name in sorted(md5))
+        monkeypatch.setattr(MNIST, "resources", bad)
+        with pytest.raises(ValueError, match="MD5"):
+            MNIST(tmp_path / "other", download=True)
+        assert not (tmp_path / "other" / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").exists()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

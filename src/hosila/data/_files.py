@@ -62,6 +62,12 @@ _ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
 }
 
 
+class UnsafePickleError(ValueError, pickle.UnpicklingError):
+    """A pickle that names something other than plain containers and NumPy arrays (or
+    is not a valid pickle at all). Both a ``ValueError`` and a
+    ``pickle.UnpicklingError``."""
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that builds only dicts, lists, tuples, strings, bytes, numbers and
     NumPy arrays of plain dtypes: any other global a pickle names is refused before it
@@ -83,13 +89,14 @@ class _RestrictedUnpickler(pickle.Unpickler):
 def safe_unpickle(raw: bytes, name: str) -> Any:
     """Unpickle ``raw`` (Python 2 strings as bytes) with :class:`_RestrictedUnpickler`.
 
-    Raises ValueError naming ``name`` if the data is not a valid, harmless pickle."""
+    Raises :class:`UnsafePickleError` (a ValueError) naming ``name`` if the data is not
+    a valid, harmless pickle."""
     try:
         return _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
     except (pickle.UnpicklingError, EOFError) as exc:
-        raise ValueError(f"{name}: not a valid or not a safe pickle: {exc}") from None
+        raise UnsafePickleError(f"{name}: not a valid or not a safe pickle: {exc}") from None
     except (ValueError, TypeError, AttributeError, IndexError, KeyError, MemoryError) as exc:
-        raise ValueError(f"{name}: corrupt pickle: {type(exc).__name__}: {exc}") from None
+        raise UnsafePickleError(f"{name}: corrupt pickle: {type(exc).__name__}: {exc}") from None
 
 
 # --- IDX (MNIST) -------------------------------------------------------------------------

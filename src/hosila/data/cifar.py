@@ -24,7 +24,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from hosila.data._files import download, extract_folder, md5_of, safe_unpickle
+from hosila.data._files import download as download_file
+from hosila.data._files import extract_folder, md5_of, safe_unpickle
 from hosila.data.dataset import ArrayDataset
 
 
@@ -203,7 +204,7 @@ class CIFAR10(ArrayDataset):
         self.root.mkdir(parents=True, exist_ok=True)
         archive = self.root / self.filename
         if not (archive.is_file() and md5_of(archive) == self.tgz_md5):
-            download(self.url, archive, self.tgz_md5)
+            download_file(self.url, archive, self.tgz_md5)
         extract_folder(archive, self.base_folder, self.root)
 
 

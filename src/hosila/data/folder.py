@@ -101,10 +101,16 @@ def _decode(path: str, mode: str, size: tuple[int, int] | None) -> np.ndarray:
 
 
 def _decode_all(
-    paths: Sequence[str], mode: str, size: tuple[int, int] | None, num_workers: int
+    paths: Sequence[str], mode: str, size: tuple[int, int] | None, num_workers: int | None
 ) -> np.ndarray:
     """Decode ``paths`` into one preallocated uint8 array (N, H, W[, C])."""
     first = _decode(paths[0], mode, size)
+    if num_workers is None:
+        # Threads pay off only when decoding (which Pillow does without the GIL) outweighs
+        # the per-file Python work (opening, parsing headers); for small images such as
+        # CIFAR's 32x32 they only add contention, so one thread is used.
+        big = first.shape[0] * first.shape[1] >= 128 * 128
+        num_workers = min(8, os.cpu_count() or 1) if big else 1
     out = np.empty((len(paths), *first.shape), dtype=np.uint8)
     out[0] = first
 
@@ -152,7 +158,8 @@ class ImageFolder(ArrayDataset):
             modification time, plus ``mode`` and ``size``).
         cache_dir: where cache files go (default ``~/.cache/hosila/imagefolder``, see
             :func:`hosila.data._util.cache_home`).
-        num_workers: threads used to decode (default: the number of CPU cores).
+        num_workers: threads used to decode (default: 1 for images smaller than
+            128×128, where threads do not help, else up to 8, one per CPU core).
 
     Attributes: ``data`` (uint8 (N, H, W, C)), ``targets`` (int64 (N,)), ``classes``,
     ``class_to_idx``, ``samples`` (list of ``(path, label)``), ``cache_path`` (the
@@ -198,8 +205,8 @@ class ImageFolder(ArrayDataset):
 
         data = self._load_cache(len(samples)) if self.cache_path else None
         if data is None:
-            workers = num_workers if num_workers is not None else (os.cpu_count() or 1)
-            data = _decode_all(paths, mode, size, max(1, int(workers)))
+            workers = None if num_workers is None else max(1, int(num_workers))
+            data = _decode_all(paths, mode, size, workers)
             if self.cache_path is not None:
                 try:
                     with atomic_write(self.cache_path) as f:
