@@ -372,8 +372,6 @@ class RandomCrop(Transform):
         self.padding_mode = padding_mode
 
     def _pad(self, x: np.ndarray, left: int, top: int, right: int, bottom: int) -> np.ndarray:
-        if left == top == right == bottom == 0:
-            return x
         width = ((0, 0), (top, bottom), (left, right), (0, 0))
         if self.padding_mode == "constant":
             n, h, w, c = x.shape
@@ -392,19 +390,21 @@ class RandomCrop(Transform):
     def apply_batch(self, batch: Any, generator: np.random.Generator | None = None) -> Any:
         batch = _check_batch(batch, "RandomCrop")
         x, back = _to_nhwc(batch)
-        if self.padding is not None:
-            x = self._pad(x, *self.padding)
         th, tw = self.size
+        padded = False
+        if self.padding is not None and any(self.padding):
+            x, padded = self._pad(x, *self.padding), True
         if self.pad_if_needed:
             dh, dw = max(0, th - x.shape[1]), max(0, tw - x.shape[2])
-            x = self._pad(x, dw, dh, dw, dh)
+            if dh or dw:
+                x, padded = self._pad(x, dw, dh, dw, dh), True
         n, h, w = x.shape[:3]
         if h < th or w < tw:
             raise ValueError(
                 f"crop size {(th, tw)} is larger than the (padded) image size {(h, w)}"
             )
-        if (h, w) == (th, tw):
-            return back(x) if x is not batch else batch.copy()
+        if (h, w) == (th, tw):  # nothing to choose; never hand back a view of the input
+            return back(x) if padded else batch.copy()
         rng = _rng(generator)
         i = rng.integers(0, h - th + 1, size=n)
         j = rng.integers(0, w - tw + 1, size=n)
