@@ -125,7 +125,7 @@ def test_random_crop_pad_if_needed_and_errors():
     img = np.ones((2, 3, 3), np.uint8)
     out = T.RandomCrop((4, 3), pad_if_needed=True)(img, generator=rng())
     assert out.shape == (4, 3, 3)
-    same = T.RandomCrop(3).apply_batch(img[None])  # full-size crop: a copy, not a view
+    same = T.RandomCrop((2, 3)).apply_batch(img[None])  # full size: a copy, not a view
     np.testing.assert_array_equal(same[0], img)
     assert not np.shares_memory(same, img)
     with pytest.raises(ValueError, match="larger than"):
