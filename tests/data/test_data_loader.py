@@ -6,6 +6,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hosila
 from hosila.data import (
@@ -267,3 +269,30 @@ def test_digits_split_is_fixed_stratified_and_disjoint():
     # the first image of the embedded set is a zero
     assert full.targets[0] == 0
     np.testing.assert_array_equal(full.data[0, 0], [0, 0, 5, 13, 9, 1, 0, 0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(0, 40),
+    batch_size=st.integers(1, 12),
+    shuffle=st.booleans(),
+    drop_last=st.booleans(),
+    prefetch=st.integers(0, 2),
+)
+def test_every_example_once_per_epoch(n, batch_size, shuffle, drop_last, prefetch):
+    ds = TensorDataset(np.arange(n) * 10, np.arange(n))
+    loader = DataLoader(
+        ds, batch_size, shuffle=shuffle, drop_last=drop_last, seed=n, prefetch=prefetch
+    )
+    out = batches(loader)
+    assert len(out) == len(loader) == (n // batch_size if drop_last else -(-n // batch_size))
+    seen = np.concatenate([b[1] for b in out]) if out else np.zeros(0, np.int64)
+    assert all(len(b[1]) == batch_size for b in out[:-1] if out)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in out] or [seen]), seen * 10)
+    assert len(set(seen.tolist())) == len(seen)  # no example twice
+    if drop_last:
+        assert len(seen) == n - n % batch_size
+    else:
+        assert sorted(seen.tolist()) == list(range(n))
+    if not shuffle:
+        np.testing.assert_array_equal(seen, np.arange(len(seen)))
