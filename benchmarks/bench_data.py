@@ -68,7 +68,8 @@ def main() -> None:
     rows = []
     print(
         f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, NumPy {np.__version__} ({_blas()})"
+        f"Python {platform.python_version()}, NumPy {np.__version__} ({_blas()}), "
+        f"load average at start {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory() as cache:
         paths = sorted(str(p) for p in (root / "test").glob("*/*.jpg"))
@@ -134,6 +135,7 @@ def main() -> None:
         ratio = f"{h / r:6.2f}" if r is not None else f"{'-':>6s}"
         print(f"| {name:48s} | {h:9.3f} | {rs} | {ratio} |")
     print("\nratio = hosila time / reference time (below 1: hosila faster)")
+    print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
