@@ -102,6 +102,19 @@ def test_reads_the_archive_and_the_folder_itself(tmp_path):
     assert len(direct) == 4
 
 
+def test_only_the_files_of_the_split_are_needed(tmp_path):
+    written = _write_cifar10(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    for i in range(1, 6):
+        (folder / f"data_batch_{i}").unlink()
+    (folder / "batches.meta").unlink()  # optional: the class names are known
+    test = CIFAR10(tmp_path, train=False)
+    np.testing.assert_array_equal(test.data, _expected(written["test_batch"]))
+    assert test.classes[0] == "airplane" and test.classes[9] == "truck"
+    with pytest.raises(FileNotFoundError, match="data_batch_1"):
+        CIFAR10(tmp_path, train=True)
+
+
 def test_missing_files_explain_layout_and_download(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
         CIFAR10(tmp_path)

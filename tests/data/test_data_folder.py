@@ -148,3 +148,11 @@ def test_loader_over_image_folder(tmp_path):
     labels = np.concatenate([np.asarray(getattr(y, "data", y)) for _, y in batches])
     np.testing.assert_allclose(images, ds.data.transpose(0, 3, 1, 2) / 255.0, rtol=1e-6)
     np.testing.assert_array_equal(labels, ds.targets)
+
+
+def test_is_valid_file_selects_images(tmp_path):
+    _write_folder(tmp_path / "imgs", np.random.default_rng(9))
+    ds = ImageFolder(tmp_path / "imgs", is_valid_file=lambda p: p.endswith("01.png"), cache=False)
+    assert len(ds) == 3 and all(p.endswith("01.png") for p, _ in ds.samples)
+    with pytest.raises(TypeError, match="is_valid_file"):
+        ImageFolder(tmp_path / "imgs", is_valid_file=3)

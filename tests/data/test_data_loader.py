@@ -194,6 +194,9 @@ def test_loader_argument_errors():
         DataLoader(5)
     with pytest.raises(ValueError, match="prefetch"):
         DataLoader(ds, prefetch=-1)
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(ds, num_workers=-1)
+    assert DataLoader(ds, num_workers=2).prefetch == 2  # PyTorch's argument: prefetching
 
 
 def test_tensor_dataset_and_subset():

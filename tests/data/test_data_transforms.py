@@ -46,6 +46,10 @@ def test_normalize_per_channel():
     b = T.Normalize([0.5], [0.5]).apply_batch(np.stack([x, x]).astype(np.float64))
     assert b.dtype == np.float64
     np.testing.assert_allclose(b[1], (x - 0.5) / 0.5, rtol=1e-6)
+    y = x.copy()
+    out = T.Normalize([0.1, 0.5, 1.0], [0.5, 2.0, 0.25], inplace=True)(y)
+    assert np.shares_memory(out, y)
+    np.testing.assert_allclose(y[1], (x[1] - 0.5) / 2.0, rtol=1e-6)
     with pytest.raises(TypeError, match="ToTensor"):
         T.Normalize([0.5], [0.5])(np.zeros((2, 2, 3), np.uint8))
     with pytest.raises(ValueError, match="2 channel values but the tensor has 3"):

@@ -77,7 +77,7 @@ class CIFAR10(ArrayDataset):
         self.train = bool(train)
         if download:
             self.download()
-        names = [*(self.train_list if self.train else self.test_list), self.meta_file]
+        names = [*self._split_files(), self.meta_file]
         files = self._read_files(names)
         parts = [self._parse_batch(files[n], n) for n in names[:-1]]
         data = np.concatenate([p[0] for p in parts])
@@ -87,9 +87,14 @@ class CIFAR10(ArrayDataset):
 
     # -- locating and reading the files --------------------------------------------------
 
+    def _split_files(self) -> tuple[str, ...]:
+        """The batch files of the chosen split."""
+        return self.train_list if self.train else self.test_list
+
     def _folder(self) -> Path | None:
+        """The folder holding this split's batch files (only those are required)."""
         for folder in (self.root / self.base_folder, self.root):
-            if all((folder / n).is_file() for n in (*self.train_list, *self.test_list)):
+            if all((folder / n).is_file() for n in self._split_files()):
                 return folder
         return None
 
@@ -197,8 +202,8 @@ class CIFAR10(ArrayDataset):
     # -- download ---------------------------------------------------------------------------
 
     def download(self) -> None:
-        """Fetch the official archive (unless the files are already there), check its
-        MD5 and unpack it into ``root``."""
+        """Fetch the official archive (unless this split's files are already there),
+        check its MD5 and unpack it into ``root``."""
         if self._folder() is not None:
             return
         self.root.mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,9 @@ class DataLoader:
             loading overlaps with the training step.
         collate_fn: builds a batch from a list of examples (default
             :func:`default_collate`); giving it turns off the batched fast path.
+        num_workers: accepted for PyTorch compatibility; ``n > 0`` means
+            ``prefetch=n`` (hosila loads in one background thread, not in worker
+            processes: with the batched fast path, NumPy does the work).
 
     Iterating yields tuples ``(images, labels)`` (one entry per field of an example) of
     hosila Tensors, e.g. images ``(B, C, H, W)`` float32 and labels ``(B,)`` int64.
@@ -112,6 +115,7 @@ class DataLoader:
         seed: int | None = None,
         prefetch: int | bool = 0,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        num_workers: int = 0,
     ) -> None:
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
@@ -124,6 +128,11 @@ class DataLoader:
         depth = 1 if prefetch is True else int(prefetch)
         if depth < 0:
             raise ValueError(f"prefetch must be >= 0, got {prefetch}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
+            raise TypeError(f"num_workers must be an int, got {type(num_workers).__name__}")
+        if num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {num_workers}")
+        depth = max(depth, int(num_workers))
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"collate_fn must be callable, got {type(collate_fn).__name__}")
         self.dataset = dataset

@@ -46,7 +46,7 @@ def _layout_help(root: Path) -> str:
 
 
 def _scan(
-    root: Path, extensions: tuple[str, ...]
+    root: Path, extensions: tuple[str, ...], is_valid_file: Callable[[str], bool] | None = None
 ) -> tuple[list[str], list[tuple[str, int]], list[str]]:
     """Classes, (path, label) samples and one fingerprint line per file."""
     if not root.is_dir():
@@ -68,7 +68,11 @@ def _scan(
                         continue
                     if entry.is_dir():
                         stack.append(entry.path)
-                    elif entry.name.lower().endswith(extensions) and entry.is_file():
+                    elif (
+                        is_valid_file(entry.path)
+                        if is_valid_file is not None
+                        else entry.name.lower().endswith(extensions)
+                    ) and entry.is_file():
                         st = entry.stat()
                         found.append((entry.path, st.st_size, st.st_mtime_ns))
         if not found:
@@ -153,6 +157,8 @@ class ImageFolder(ArrayDataset):
         size: ``(H, W)`` to resize every image to on load (bilinear); by default all
             images must already share one size.
         extensions: file name endings that count as images (case-insensitive).
+        is_valid_file: instead of ``extensions``, a function of the path that says
+            whether a file is one of the images.
         cache: keep the decoded array on disk and reuse it while no image file has
             changed (the cache key is a SHA-256 of every file's path, size and
             modification time, plus ``mode`` and ``size``).
@@ -175,6 +181,7 @@ class ImageFolder(ArrayDataset):
         mode: str = "RGB",
         size: int | tuple[int, int] | None = None,
         extensions: Sequence[str] = IMG_EXTENSIONS,
+        is_valid_file: Callable[[str], bool] | None = None,
         cache: bool = True,
         cache_dir: str | os.PathLike[str] | None = None,
         num_workers: int | None = None,
@@ -191,7 +198,9 @@ class ImageFolder(ArrayDataset):
         if not exts:
             raise ValueError("extensions must not be empty")
         self.root = Path(root).expanduser()
-        classes, samples, lines = _scan(self.root, exts)
+        if is_valid_file is not None and not callable(is_valid_file):
+            raise TypeError(f"is_valid_file must be callable, got {type(is_valid_file).__name__}")
+        classes, samples, lines = _scan(self.root, exts, is_valid_file)
         self.samples = samples
         targets = np.fromiter((s[1] for s in samples), dtype=np.int64, count=len(samples))
         paths = [s[0] for s in samples]

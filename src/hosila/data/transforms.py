@@ -172,9 +172,10 @@ class Normalize(Transform):
     ``out[c] = (x[c] - mean[c]) / std[c]`` (torchvision's definition).
 
     ``mean`` and ``std`` are sequences of length C (or of length 1 for all channels).
-    The dtype of the input is kept."""
+    The dtype of the input is kept; ``inplace=True`` overwrites the input."""
 
-    def __init__(self, mean: Sequence[float], std: Sequence[float]) -> None:
+    def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> None:
+        self.inplace = bool(inplace)
         self.mean = _per_channel(mean, "mean")
         self.std = _per_channel(std, "std")
         if self.mean.size != self.std.size:
@@ -200,10 +201,16 @@ class Normalize(Transform):
         shape = (1, -1, 1, 1) if batch.ndim == 4 else (1, 1, 1)
         mean = self.mean.astype(batch.dtype).reshape(shape)
         std = self.std.astype(batch.dtype).reshape(shape)
+        if self.inplace and batch.flags.writeable:
+            batch -= mean
+            batch /= std
+            return batch
         return (batch - mean) / std
 
     def __repr__(self) -> str:
-        return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
+        return (
+            f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()}, inplace={self.inplace})"
+        )
 
 
 class SubtractMean(Transform):
