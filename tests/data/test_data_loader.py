@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import hosila
 from hosila.data import (
     ArrayDataset,
+    ConcatDataset,
     DataLoader,
     Dataset,
     Digits,
@@ -299,3 +300,22 @@ def test_every_example_once_per_epoch(n, batch_size, shuffle, drop_last, prefetc
         assert sorted(seen.tolist()) == list(range(n))
     if not shuffle:
         np.testing.assert_array_equal(seen, np.arange(len(seen)))
+
+
+def test_concat_dataset_fast_and_generic():
+    a = TensorDataset(np.arange(4), np.arange(4) * 10)
+    b = TensorDataset(np.arange(4, 7), np.arange(4, 7) * 10)
+    both = a + b
+    assert isinstance(both, ConcatDataset) and len(both) == 7
+    assert both[5][1] == 50 and both[-1][0] == 6
+    assert hasattr(both, "_get_batch")
+    out = batches(DataLoader(both, batch_size=7, shuffle=True, seed=0))[0]
+    np.testing.assert_array_equal(out[1], out[0] * 10)
+    assert sorted(out[0].tolist()) == list(range(7))
+    mixed = ConcatDataset([a, ListDataset([(7, 70)])])
+    assert not hasattr(mixed, "_get_batch")
+    out = batches(DataLoader(mixed, batch_size=8))[0]
+    np.testing.assert_array_equal(out[0], [0, 1, 2, 3, 7])
+    np.testing.assert_array_equal(out[1], [0, 10, 20, 30, 70])
+    with pytest.raises(ValueError, match="at least one"):
+        ConcatDataset([])

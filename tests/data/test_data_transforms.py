@@ -142,6 +142,21 @@ def test_random_crop_pad_if_needed_and_errors():
         T.RandomCrop(2, padding=3, padding_mode="reflect")(img)
 
 
+def test_center_crop():
+    img = np.arange(5 * 6, dtype=np.uint8).reshape(5, 6, 1)
+    out = T.CenterCrop((2, 3))(img)
+    # top = round(1.5) = 2, left = round(1.5) = 2 (halves to even, as Python's round)
+    np.testing.assert_array_equal(out[..., 0], img[2:4, 2:5, 0])
+    out = T.CenterCrop(4)(img)  # top = round(0.5) = 0, left = 1
+    np.testing.assert_array_equal(out[..., 0], img[0:4, 1:5, 0])
+    big = T.CenterCrop((7, 6))(img)  # one zero row above, one below
+    assert big.shape == (7, 6, 1)
+    np.testing.assert_array_equal(big[1:6, :, 0], img[..., 0])
+    assert big[0].sum() == 0 and big[6].sum() == 0
+    x = T.ToTensor()(np.repeat(img, 3, axis=2))
+    np.testing.assert_allclose(T.CenterCrop(4)(x), T.ToTensor()(np.repeat(img, 3, 2)[0:4, 1:5]))
+
+
 def test_horizontal_and_vertical_flip():
     data = rng(4).integers(0, 256, size=(200, 3, 4, 3), dtype=np.uint8)
     np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0).apply_batch(data), data[:, :, ::-1])

@@ -1,7 +1,7 @@
 """hosila.data: data sets, the DataLoader and transforms.
 
 * :class:`Dataset`, :class:`ArrayDataset`, :class:`TensorDataset`, :class:`Subset`,
-  :func:`random_split`;
+  :class:`ConcatDataset`, :func:`random_split`;
 * :class:`DataLoader` (batched fast path for array-backed data sets, optional prefetch);
 * :mod:`hosila.data.transforms` (ToTensor, Normalize, SubtractMean, RandomCrop,
   RandomHorizontalFlip, ColorJitter, ...);
@@ -15,7 +15,14 @@ See ``docs/data.md`` for the expected file layouts and examples.
 from hosila.data import transforms
 from hosila.data.cifar import CIFAR10, CIFAR100
 from hosila.data.dataloader import DataLoader, default_collate
-from hosila.data.dataset import ArrayDataset, Dataset, Subset, TensorDataset, random_split
+from hosila.data.dataset import (
+    ArrayDataset,
+    ConcatDataset,
+    Dataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from hosila.data.digits import Digits
 from hosila.data.folder import ImageFolder
 from hosila.data.mnist import MNIST, FashionMNIST
@@ -25,6 +32,7 @@ __all__ = [
     "CIFAR100",
     "MNIST",
     "ArrayDataset",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "Digits",

@@ -29,6 +29,9 @@ class Dataset:
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
 
 def _check_index(index: Any, n: int) -> int:
     """A Python int in ``[0, n)`` from ``index`` (negative indices count from the end)."""
@@ -200,6 +203,58 @@ class TensorDataset(Dataset):
     ) -> tuple[np.ndarray, ...]:
         idx = _check_indices(indices, len(self))
         return tuple(a[idx] for a in self.arrays)
+
+
+class ConcatDataset(Dataset):
+    """Data sets one after another: examples ``0 .. len(a) - 1`` come from ``a``, the
+    next ``len(b)`` from ``b``, and so on (also ``a + b``)."""
+
+    def __init__(self, datasets: Sequence[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one data set")
+        for k, d in enumerate(self.datasets):
+            if not (hasattr(d, "__len__") and hasattr(d, "__getitem__")):
+                raise TypeError(f"datasets[{k}] must be a data set, got {type(d).__name__}")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return int(self.cumulative_sizes[-1])
+
+    def _locate(self, idx: np.ndarray) -> np.ndarray:
+        return np.searchsorted(np.asarray(self.cumulative_sizes), idx, side="right")
+
+    def __getitem__(self, index: int) -> Any:
+        i = _check_index(index, len(self))
+        part = int(self._locate(np.asarray(i)))
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][i - start]
+
+    def __getattr__(self, name: str) -> Any:
+        # ``_get_batch`` exists only when every part has it (see Subset).
+        parts = self.__dict__.get("datasets")
+        if name == "_get_batch" and parts and all(hasattr(d, "_get_batch") for d in parts):
+
+            def _get_batch(
+                indices: np.ndarray, generator: np.random.Generator | None = None
+            ) -> Any:
+                idx = _check_indices(indices, len(self))
+                which = self._locate(idx)
+                starts = np.concatenate([[0], self.cumulative_sizes[:-1]]).astype(np.int64)
+                fields: list[list[np.ndarray]] = []
+                order: list[np.ndarray] = []
+                for part in np.unique(which):
+                    sel = np.flatnonzero(which == part)
+                    got = parts[part]._get_batch(idx[sel] - starts[part], generator)
+                    fields.append([as_array(f) for f in got])
+                    order.append(sel)
+                inverse = np.argsort(np.concatenate(order), kind="stable")
+                return tuple(
+                    np.concatenate([f[k] for f in fields])[inverse] for k in range(len(fields[0]))
+                )
+
+            return _get_batch
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 class Subset(Dataset):

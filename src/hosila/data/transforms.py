@@ -422,6 +422,29 @@ class RandomCrop(Transform):
         return back(out.transpose(0, 2, 3, 1))
 
 
+class CenterCrop(Transform):
+    """Crop the central ``size`` window (torchvision's CenterCrop): the top-left corner
+    is ``(round((H - h) / 2), round((W - w) / 2))`` (Python's ``round``, halves to even);
+    images smaller than ``size`` are first padded with zeros, ``(h - H) // 2`` above and
+    the rest below (likewise left and right)."""
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        self.size = _size2(size)
+
+    def apply_batch(self, batch: Any, generator: np.random.Generator | None = None) -> Any:
+        batch = _check_batch(batch, "CenterCrop")
+        x, back = _to_nhwc(batch)
+        th, tw = self.size
+        h, w = x.shape[1:3]
+        if h < th or w < tw:
+            dh, dw = max(0, th - h), max(0, tw - w)
+            padded = np.zeros((x.shape[0], h + dh, w + dw, x.shape[3]), dtype=x.dtype)
+            padded[:, dh // 2 : dh // 2 + h, dw // 2 : dw // 2 + w] = x
+            x, (h, w) = padded, (h + dh, w + dw)
+        top, left = int(round((h - th) / 2.0)), int(round((w - tw) / 2.0))
+        return back(x[:, top : top + th, left : left + tw].copy())
+
+
 class RandomHorizontalFlip(Transform):
     """Mirror each image left-right with probability ``p`` (one draw per image)."""
 
