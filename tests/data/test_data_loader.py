@@ -177,6 +177,8 @@ def test_default_collate():
     assert x.shape == (3, 2) and ints.dtype == np.int64 and floats.dtype == np.float64
     assert strs == ["s", "s", "s"]
     np.testing.assert_array_equal(d["k"], [0, 1, 2])
+    assert default_collate([np.float32(1), np.float32(2)]).dtype == np.float32
+    assert default_collate([True, False]).dtype == np.bool_
     with pytest.raises(ValueError, match="different shapes"):
         default_collate([np.zeros(2), np.zeros(3)])
     with pytest.raises(ValueError, match="empty"):

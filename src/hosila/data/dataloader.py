@@ -34,8 +34,9 @@ def default_collate(items: Sequence[Any]) -> Any:
     """Stack a list of examples into a batch, field by field.
 
     Arrays and Tensors of one shape (S) → an array (B, *S); Python ints → int64 (B,);
-    floats → float64 (B,) (as PyTorch); bools → bool (B,); tuples, lists and dicts are
-    collated per field; strings are gathered into a list.
+    floats → float64 (B,) (as PyTorch); bools → bool (B,); NumPy scalars keep their
+    dtype; tuples, lists and dicts are collated per field; strings are gathered into a
+    list.
     """
     if len(items) == 0:
         raise ValueError("cannot collate an empty list of examples")
@@ -49,7 +50,9 @@ def default_collate(items: Sequence[Any]) -> Any:
         return {k: default_collate([it[k] for it in items]) for k in first}
     if isinstance(first, str):
         return list(items)
-    if isinstance(first, (bool, np.bool_)):
+    if isinstance(first, np.generic):  # NumPy scalars keep their dtype
+        return np.asarray(items, dtype=first.dtype)
+    if isinstance(first, bool):
         return np.asarray(items, dtype=np.bool_)
     if isinstance(first, numbers.Integral):
         return np.asarray(items, dtype=np.int64)
