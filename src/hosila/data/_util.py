@@ -1,5 +1,5 @@
-"""Small helpers shared by the data modules: the random generator, the hand-over to
-hosila Tensors, atomic file writing and the cache directory."""
+"""Small helpers shared by the data modules: the random generator, arrays behind
+Tensors, atomic file writing and the cache directory."""
 
 from __future__ import annotations
 
@@ -23,15 +23,6 @@ def default_generator() -> np.random.Generator:
     except ImportError:
         return _FALLBACK_GENERATOR
     return _global()
-
-
-def to_tensor(array: np.ndarray) -> Any:
-    """Wrap a freshly made batch array in a hosila Tensor, sharing its memory."""
-    try:
-        from hosila import from_numpy
-    except ImportError:
-        return array
-    return from_numpy(np.ascontiguousarray(array))
 
 
 def as_array(x: Any) -> np.ndarray:

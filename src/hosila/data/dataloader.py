@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from hosila.data._util import as_array, resolve_generator, to_tensor
+from hosila.data._util import as_array, resolve_generator
 
 _END = object()
 
@@ -71,10 +71,20 @@ def default_collate(items: Sequence[Any]) -> Any:
     return np.stack(arrays)
 
 
+def _to_tensor(array: np.ndarray) -> Any:
+    """Wrap a freshly made batch array in a hosila Tensor, sharing its memory (the one
+    place where the loader meets the tensor engine)."""
+    try:
+        from hosila import from_numpy
+    except ImportError:  # the tensor engine is not there (yet): hand out the array
+        return array
+    return from_numpy(np.ascontiguousarray(array))
+
+
 def _to_tensors(batch: Any) -> Any:
     """Every NumPy array in a collated batch, wrapped as a hosila Tensor."""
     if isinstance(batch, np.ndarray):
-        return to_tensor(batch)
+        return _to_tensor(batch)
     if isinstance(batch, tuple):
         return tuple(_to_tensors(b) for b in batch)
     if isinstance(batch, dict):
