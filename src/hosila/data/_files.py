@@ -180,6 +180,8 @@ def download(url: str, dest: Path, md5: str | None, timeout: float = 60.0) -> Pa
                     f"file is corrupt or not the official one; nothing was saved"
                 )
     except urllib.error.URLError as exc:
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # an HTTP error carries the open response
         raise OSError(f"could not download {url}: {exc.reason}") from None
     return dest
 
