@@ -156,3 +156,13 @@ def test_is_valid_file_selects_images(tmp_path):
     assert len(ds) == 3 and all(p.endswith("01.png") for p, _ in ds.samples)
     with pytest.raises(TypeError, match="is_valid_file"):
         ImageFolder(tmp_path / "imgs", is_valid_file=3)
+
+
+def test_cache_is_per_folder(tmp_path):
+    import shutil
+
+    _write_folder(tmp_path / "a", np.random.default_rng(10))
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # same names, sizes and mtimes
+    first = ImageFolder(tmp_path / "a", cache_dir=tmp_path / "c")
+    second = ImageFolder(tmp_path / "b", cache_dir=tmp_path / "c")
+    assert not second.from_cache and second.cache_path != first.cache_path

@@ -31,7 +31,7 @@ from hosila.data.dataset import ArrayDataset
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 # Bump when the cache file format or the decoding changes: old caches are then ignored.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def _layout_help(root: Path) -> str:
@@ -160,8 +160,8 @@ class ImageFolder(ArrayDataset):
         is_valid_file: instead of ``extensions``, a function of the path that says
             whether a file is one of the images.
         cache: keep the decoded array on disk and reuse it while no image file has
-            changed (the cache key is a SHA-256 of every file's path, size and
-            modification time, plus ``mode`` and ``size``).
+            changed (the cache key is a SHA-256 of the folder's absolute path, every
+            file's path, size and modification time, ``mode`` and ``size``).
         cache_dir: where cache files go (default ``~/.cache/hosila/imagefolder``, see
             :func:`hosila.data._util.cache_home`).
         num_workers: threads used to decode (default: 1 for images smaller than
@@ -206,7 +206,8 @@ class ImageFolder(ArrayDataset):
         paths = [s[0] for s in samples]
 
         key = hashlib.sha256()
-        key.update(f"hosila-imagefolder v{_CACHE_VERSION} mode={mode} size={size}\n".encode())
+        header = f"hosila-imagefolder v{_CACHE_VERSION} {self.root.resolve()} {mode} {size}\n"
+        key.update(header.encode("utf-8", "surrogateescape"))
         key.update("\n".join(lines).encode("utf-8", "surrogateescape"))
         cache_root = Path(cache_dir).expanduser() if cache_dir else cache_home() / "imagefolder"
         self.cache_path = cache_root / f"{key.hexdigest()[:32]}.npy" if cache else None
