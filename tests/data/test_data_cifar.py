@@ -279,3 +279,28 @@ def test_cifar100(tmp_path):
     assert len(ds) == 5 and ds.classes[7] == "class7"
     np.testing.assert_array_equal(ds.targets, train[b"fine_labels"])
     np.testing.assert_array_equal(ds.data, _expected(train))
+
+
+def test_interrupted_download_leaves_nothing(tmp_path, monkeypatch):
+    class Broken(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"x" * 100)
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/cifar-10-python.tar.gz"
+        monkeypatch.setattr(CIFAR10, "url", url)
+        with pytest.raises(OSError, match="could not download"):
+            CIFAR10(tmp_path / "root", download=True)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert list((tmp_path / "root").iterdir()) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import http.client
 import io
 import os
 import pickle
@@ -171,9 +172,17 @@ def download(url: str, dest: Path, md5: str | None, timeout: float = 60.0) -> Pa
     h = hashlib.md5(usedforsecurity=False)
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp, atomic_write(dest) as f:
+            expected = resp.headers.get("Content-Length")
+            received = 0
             while block := resp.read(1 << 20):
                 f.write(block)
                 h.update(block)
+                received += len(block)
+            if expected is not None and expected.isdigit() and received != int(expected):
+                raise OSError(
+                    f"could not download {url}: the connection ended after {received} of "
+                    f"{expected} bytes; nothing was saved"
+                )
             if md5 is not None and h.hexdigest() != md5:
                 raise ValueError(
                     f"{url}: MD5 of the download is {h.hexdigest()}, expected {md5}: the "
@@ -183,6 +192,8 @@ def download(url: str, dest: Path, md5: str | None, timeout: float = 60.0) -> Pa
         if isinstance(exc, urllib.error.HTTPError):
             exc.close()  # an HTTP error carries the open response
         raise OSError(f"could not download {url}: {exc.reason}") from None
+    except http.client.HTTPException as exc:  # e.g. the connection broke off mid-way
+        raise OSError(f"could not download {url}: {type(exc).__name__}: {exc}") from None
     return dest
 
 
