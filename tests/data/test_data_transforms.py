@@ -278,3 +278,18 @@ def test_global_generator_is_used_by_default():
     gen.bit_generator.state = state
     b = T.RandomCrop(4).apply_batch(data)
     np.testing.assert_array_equal(a, b)
+
+
+def test_tensor_in_tensor_out(monkeypatch):
+    import hosila
+
+    class FakeTensor:  # stands for hosila.Tensor: an object holding its array in .data
+        def __init__(self, data):
+            self.data = data
+
+    monkeypatch.setattr(hosila, "from_numpy", FakeTensor, raising=False)
+    x = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
+    out = T.Compose([T.Normalize([1.0], [2.0]), T.RandomHorizontalFlip(1.0)])(FakeTensor(x))
+    assert isinstance(out, FakeTensor)
+    np.testing.assert_allclose(out.data, ((x - 1) / 2)[..., ::-1])
+    assert isinstance(T.Normalize([1.0], [2.0])(x), np.ndarray)  # arrays stay arrays

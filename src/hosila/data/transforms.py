@@ -46,12 +46,24 @@ class Transform:
         raise NotImplementedError(f"{type(self).__name__} must define apply_batch")
 
     def __call__(self, img: Any, generator: np.random.Generator | None = None) -> Any:
-        """Transform one image (a batch of one, under the hood)."""
-        return self.apply_batch(as_array(img)[None], generator)[0]
+        """Transform one image (a batch of one, under the hood). A hosila Tensor in gives
+        a Tensor out; arrays give arrays."""
+        return _like(img, self.apply_batch(as_array(img)[None], generator)[0])
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({args})"
+
+
+def _like(template: Any, out: Any) -> Any:
+    """``out`` as a hosila Tensor if ``template`` was one."""
+    if isinstance(template, np.ndarray) or not isinstance(
+        getattr(template, "data", None), np.ndarray
+    ):
+        return out
+    from hosila.data.dataloader import _to_tensor
+
+    return _to_tensor(np.asarray(out))
 
 
 def apply_single(transform: Callable[..., Any], img: Any, generator: Any = None) -> Any:
