@@ -20,7 +20,52 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    _add_data(sub)
     return parser
+
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "data",
+        help="load a data set and describe it (builds the ImageFolder cache)",
+        description="Load a data set from its files and print its size, shapes and "
+        "class counts. For an image folder this decodes the images once and caches them.",
+    )
+    p.add_argument("kind", choices=["digits", "cifar10", "cifar100", "mnist", "folder"])
+    p.add_argument("root", nargs="?", help="data folder (not needed for digits)")
+    p.add_argument("--test", action="store_true", help="the test part instead of training")
+    p.add_argument("--download", action="store_true", help="CIFAR: fetch the archive")
+    p.add_argument("--cache-dir", help="folder: where the decoded cache goes")
+    p.add_argument("--no-cache", action="store_true", help="folder: do not use a cache")
+    p.set_defaults(func=_run_data)
+
+
+def _run_data(args: argparse.Namespace) -> int:
+    import time
+
+    from hosila import data
+
+    if args.kind != "digits" and args.root is None:
+        raise ValueError(f"'hosila data {args.kind}' needs the data folder: ROOT")
+    start = time.perf_counter()
+    train = not args.test
+    ds: data.ArrayDataset
+    if args.kind == "digits":
+        ds = data.Digits(train=train)
+    elif args.kind == "cifar10":
+        ds = data.CIFAR10(args.root, train=train, download=args.download)
+    elif args.kind == "cifar100":
+        ds = data.CIFAR100(args.root, train=train, download=args.download)
+    elif args.kind == "mnist":
+        ds = data.MNIST(args.root, train=train)
+    else:
+        ds = data.ImageFolder(args.root, cache=not args.no_cache, cache_dir=args.cache_dir)
+    seconds = time.perf_counter() - start
+    print(ds.summary())
+    if isinstance(ds, data.ImageFolder) and ds.cache_path is not None:
+        print(f"  cache   {ds.cache_path} ({'read' if ds.from_cache else 'written'})")
+    print(f"loaded in {seconds:.2f} s")
+    return 0
 
 
 def _version() -> str:

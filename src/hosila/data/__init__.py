@@ -1,0 +1,46 @@
+"""hosila.data: data sets, the DataLoader and transforms.
+
+* :class:`Dataset`, :class:`ArrayDataset`, :class:`TensorDataset`, :class:`Subset`,
+  :class:`ConcatDataset`, :func:`random_split`;
+* :class:`DataLoader` (batched fast path for array-backed data sets, optional prefetch);
+* :mod:`hosila.data.transforms` (ToTensor, Normalize, SubtractMean, RandomCrop,
+  RandomHorizontalFlip, ColorJitter, ...);
+* data sets: :class:`CIFAR10`, :class:`CIFAR100`, :class:`MNIST`, :class:`FashionMNIST`
+  (official files), :class:`ImageFolder` (one folder per class, cached decoding) and
+  :class:`Digits` (8×8 digits shipped with hosila).
+
+See ``docs/data.md`` for the expected file layouts and examples.
+"""
+
+from hosila.data import transforms
+from hosila.data.cifar import CIFAR10, CIFAR100
+from hosila.data.dataloader import DataLoader, default_collate
+from hosila.data.dataset import (
+    ArrayDataset,
+    ConcatDataset,
+    Dataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from hosila.data.digits import Digits
+from hosila.data.folder import ImageFolder
+from hosila.data.mnist import MNIST, FashionMNIST
+
+__all__ = [
+    "CIFAR10",
+    "CIFAR100",
+    "MNIST",
+    "ArrayDataset",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "Digits",
+    "FashionMNIST",
+    "ImageFolder",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "random_split",
+    "transforms",
+]
