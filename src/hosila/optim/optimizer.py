@@ -62,6 +62,11 @@ class Optimizer:
                 f"{name}: params must be an iterable of Tensors or of dicts (parameter groups), "
                 f"got a dict; wrap a parameter group in a list: [{{'params': ...}}]"
             )
+        if isinstance(params, set | frozenset):
+            raise TypeError(
+                f"{name}: params must be an ordered collection (list, tuple, generator), not a "
+                f"set: the order of tensors in a set changes between runs"
+            )
         try:
             groups = list(params)
         except TypeError:
