@@ -86,7 +86,7 @@ class _Encoder:
                 f"save: the array at {where} has dtype {a.dtype}; safetensors stores bool, "
                 f"integer and float arrays only"
             )
-        return np.ascontiguousarray(a)
+        return a if a.flags.c_contiguous else a.copy(order="C")  # (keeps 0-d arrays 0-d)
 
     def encode(self, obj: Any, path: list[str]) -> Any:
         where = "obj" + "".join(f"[{p!r}]" for p in path)
