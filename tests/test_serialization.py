@@ -303,10 +303,20 @@ def test_corrupted_structure_is_a_value_error(tmp_path):
         hosila.load(path)
 
 
-def test_bfloat16_file_is_a_clear_value_error(tmp_path):
+def test_bfloat16_from_pytorch_loads_as_float32(tmp_path):
     path = tmp_path / "bf.st"
-    torch_save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(path))
-    with pytest.raises(ValueError, match="bf.st"):
+    w = torch.tensor([[1.5, -2.25e-3, 3.0e5], [0.0, -7.0, 1e-30]]).to(torch.bfloat16)
+    torch_save_file({"w": w, "b": torch.ones(2)}, str(path))
+    back = hosila.load(path)
+    assert back["w"].dtype == np.float32 and back["w"].shape == (2, 3)
+    np.testing.assert_array_equal(back["w"].data, w.float().numpy())
+    np.testing.assert_array_equal(back["b"].data, np.ones(2, np.float32))
+
+
+def test_unsupported_dtype_is_a_clear_value_error(tmp_path):
+    path = tmp_path / "f8.st"
+    torch_save_file({"w": torch.ones(2).to(torch.float8_e4m3fn)}, str(path))
+    with pytest.raises(ValueError, match="f8.st"):
         hosila.load(path)
 
 

@@ -208,6 +208,19 @@ def _decode(obj: Any, arrays: dict[str, np.ndarray], as_numpy: bool, path: str) 
     return {k: _decode(v, arrays, as_numpy, path) for k, v in obj.items()}
 
 
+def _read_bfloat16(path: str, key: str) -> np.ndarray:
+    """Read the bfloat16 tensor ``key`` as float32: a bfloat16 is the upper half of a float32.
+
+    Called only after ``safe_open`` has validated the header and the offsets."""
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        info = json.loads(f.read(n))[key]
+        start, end = info["data_offsets"]
+        f.seek(8 + n + start)
+        raw = np.frombuffer(f.read(end - start), dtype="<u2")
+    return (raw.astype(np.uint32) << 16).view(np.float32).reshape(info["shape"])
+
+
 def load(path: str | os.PathLike, as_numpy: bool = False) -> Any:
     """Read a file written by :func:`save` (or any safetensors file, e.g. one written by
     PyTorch's ``safetensors.torch.save_file``) and return what was saved.
@@ -216,9 +229,12 @@ def load(path: str | os.PathLike, as_numpy: bool = False) -> Any:
     ``as_numpy=True`` every tensor is a NumPy array. A safetensors file without hosila's
     structure entry loads as a flat dict ``name → Tensor``.
 
+    NumPy has no bfloat16: such tensors (common in PyTorch checkpoints) load as float32,
+    which holds every bfloat16 value exactly.
+
     Raises FileNotFoundError for a missing file and ValueError (naming the file) for one
     that is not a valid safetensors file (corrupted or truncated) or holds a dtype NumPy
-    cannot represent (bfloat16).
+    cannot represent (e.g. float8).
     """
     path = _fspath(path, "load")
     if not os.path.exists(path):
@@ -230,13 +246,16 @@ def load(path: str | os.PathLike, as_numpy: bool = False) -> Any:
             metadata = f.metadata() or {}
             arrays = {}
             for key in f.keys():  # noqa: SIM118 - safe_open has keys(), no __iter__
+                if f.get_slice(key).get_dtype() == "BF16":
+                    arrays[key] = _read_bfloat16(path, key)
+                    continue
                 a = f.get_tensor(key)
                 arrays[key] = a if a.flags.writeable else a.copy()
     except SafetensorError as exc:
         raise ValueError(
             f"load: {path!r} is not a valid safetensors file (corrupted or truncated?): {exc}"
         ) from None
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # e.g. a float8 dtype
         raise ValueError(f"load: cannot read the tensors of {path!r}: {exc}") from None
     if STRUCTURE_KEY not in metadata:
         return {k: (a if as_numpy else from_numpy(a)) for k, a in arrays.items()}
