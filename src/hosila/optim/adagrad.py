@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hosila.optim.optimizer import Optimizer, _check, _number
+from hosila.optim.optimizer import Optimizer, _check, _effective_grad, _number
 
 
 class Adagrad(Optimizer):
@@ -78,15 +78,14 @@ class Adagrad(Optimizer):
                 if not state:
                     state["step"] = 0
                     state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
-                if group["maximize"]:
-                    g = -g
+                g = _effective_grad(g, p, wd, group["maximize"])
                 state["step"] += 1
-                if wd != 0:
-                    g = g + wd * p.data
                 clr = lr / (1.0 + (state["step"] - 1) * lr_decay)
-                s = state["sum"]
-                s += g * g
-                std = np.sqrt(s)
-                std += eps
-                p.data -= clr * g / std
+                tmp = np.multiply(g, g)
+                state["sum"] += tmp  # s ← s + g²
+                np.sqrt(state["sum"], out=tmp)
+                tmp += eps
+                np.divide(g, tmp, out=tmp)  # g / (√s + eps)
+                tmp *= clr
+                p.data -= tmp
         return loss

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from hosila.optim.optimizer import Optimizer, _check, _number
+from hosila.optim.optimizer import Optimizer, _check, _effective_grad, _number
 
 
 class Adam(Optimizer):
@@ -92,30 +92,35 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = np.zeros_like(p.data)
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = np.zeros_like(p.data)
-                if group["maximize"]:
-                    g = -g
-                if wd != 0:
-                    if decoupled:
+                if decoupled:
+                    if wd != 0:
                         p.data *= 1.0 - lr * wd
-                    else:
-                        g = g + wd * p.data
+                    g = _effective_grad(g, p, 0.0, group["maximize"])
+                else:
+                    g = _effective_grad(g, p, wd, group["maximize"])
                 state["step"] += 1
                 t = state["step"]
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1.0 - b1) * (g - m)  # m ← β₁·m + (1 − β₁)·g
+                tmp = np.subtract(g, m)
+                tmp *= 1.0 - b1
+                m += tmp  # m ← m + (1 − β₁)(g − m) = β₁·m + (1 − β₁)·g
+                np.multiply(g, g, out=tmp)
+                tmp *= 1.0 - b2
                 v *= b2
-                v += (1.0 - b2) * (g * g)
+                v += tmp  # v ← β₂·v + (1 − β₂)·g²
                 step_size = lr / (1.0 - b1**t)
                 bc2_sqrt = (1.0 - b2**t) ** 0.5
                 if group["amsgrad"]:
                     vmax = state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
                     np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax)
+                    np.sqrt(vmax, out=tmp)
                 else:
-                    denom = np.sqrt(v)
-                denom /= bc2_sqrt
-                denom += eps
-                p.data -= step_size * (m / denom)
+                    np.sqrt(v, out=tmp)
+                tmp /= bc2_sqrt
+                tmp += eps  # denominator
+                np.divide(m, tmp, out=tmp)
+                tmp *= step_size
+                p.data -= tmp
         return loss
 
 

@@ -331,6 +331,20 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     return v
 
 
+def _effective_grad(g: np.ndarray, p: Tensor, weight_decay: float, maximize: bool) -> np.ndarray:
+    """``−g`` if maximize, plus ``weight_decay · θ``: a new array when either applies, else
+    ``g`` itself (which callers must not change: it is ``p.grad``)."""
+    if maximize:
+        g = np.negative(g)
+        if weight_decay != 0:
+            g += weight_decay * p.data
+    elif weight_decay != 0:
+        out = np.multiply(p.data, weight_decay)
+        out += g
+        g = out
+    return g
+
+
 def _check(cond: bool, message: str) -> None:
     """Raise ValueError(message) unless ``cond``."""
     if not cond:

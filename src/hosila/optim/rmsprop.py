@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hosila.optim.optimizer import Optimizer, _check, _number
+from hosila.optim.optimizer import Optimizer, _check, _effective_grad, _number
 
 
 class RMSprop(Optimizer):
@@ -86,27 +86,31 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = np.zeros_like(p.data)
                     if group["centered"]:
                         state["grad_avg"] = np.zeros_like(p.data)
-                if group["maximize"]:
-                    g = -g
+                g = _effective_grad(g, p, wd, group["maximize"])
                 state["step"] += 1
-                if wd != 0:
-                    g = g + wd * p.data
                 v = state["square_avg"]
+                tmp = np.multiply(g, g)
+                tmp *= 1.0 - alpha
                 v *= alpha
-                v += (1.0 - alpha) * g * g
+                v += tmp  # v ← α·v + (1 − α)·g²
                 if group["centered"]:
                     ga = state.setdefault("grad_avg", np.zeros_like(p.data))
                     ga *= alpha
-                    ga += (1.0 - alpha) * g
-                    avg = np.sqrt(v - ga * ga)
+                    np.multiply(g, 1.0 - alpha, out=tmp)
+                    ga += tmp  # ḡ ← α·ḡ + (1 − α)·g
+                    np.multiply(ga, ga, out=tmp)
+                    np.subtract(v, tmp, out=tmp)
+                    np.sqrt(tmp, out=tmp)
                 else:
-                    avg = np.sqrt(v)
-                avg += eps
+                    np.sqrt(v, out=tmp)
+                tmp += eps  # d
+                np.divide(g, tmp, out=tmp)  # g / d
                 if momentum > 0:
                     buf = state.setdefault("momentum_buffer", np.zeros_like(p.data))
                     buf *= momentum
-                    buf += g / avg
-                    p.data -= lr * buf
+                    buf += tmp
+                    np.multiply(buf, lr, out=tmp)
                 else:
-                    p.data -= lr * g / avg
+                    tmp *= lr
+                p.data -= tmp
         return loss

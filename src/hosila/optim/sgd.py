@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hosila.optim.optimizer import Optimizer, _check, _number
+import numpy as np
+
+from hosila.optim.optimizer import Optimizer, _check, _effective_grad, _number
 
 
 class SGD(Optimizer):
@@ -76,10 +78,7 @@ class SGD(Optimizer):
             dampening = float(group["dampening"])
             wd = float(group["weight_decay"])
             for p, g in self._grads(group):
-                if group["maximize"]:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * p.data
+                g = _effective_grad(g, p, wd, group["maximize"])
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -87,7 +86,14 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = g.copy()
                     else:
                         buf *= momentum
-                        buf += (1.0 - dampening) * g
-                    g = g + momentum * buf if group["nesterov"] else buf
-                p.data -= lr * g
+                        buf += g if dampening == 0 else (1.0 - dampening) * g
+                    if group["nesterov"]:
+                        d = np.multiply(buf, momentum)
+                        d += g  # g + μ·b
+                        d *= lr
+                    else:
+                        d = np.multiply(buf, lr)
+                else:
+                    d = np.multiply(g, lr)
+                p.data -= d
         return loss
