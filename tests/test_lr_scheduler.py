@@ -34,7 +34,7 @@ def run(name, kwargs, opt_name="SGD", opt_kwargs=None, steps=20, metrics=None):
     for lib, omod, smod in ((hosila, optim, hsched), (torch, torch.optim, tsched)):
         params = make_params(lib)
         opt = getattr(omod, opt_name)(_groups(params), **opt_kwargs)
-        sched = getattr(smod, name)(opt, **kwargs)
+        sched = name(smod, opt) if callable(name) else getattr(smod, name)(opt, **kwargs)
         trace = [(list(sched.get_last_lr()), _momentum(opt))]
         for i in range(steps):
             opt.zero_grad()
@@ -94,6 +94,123 @@ def test_schedule_matches_pytorch(name, kwargs):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     # the schedule did change the lr (the comparison is not vacuous)
     assert len({round(x[0][0], 12) for x in ht}) > 2
+
+
+def _warmup(e):
+    return min(1.0, (e + 1) / 4)
+
+
+MORE = {
+    "LambdaLR": lambda m, o: m.LambdaLR(o, _warmup),
+    "LambdaLR-per-group": lambda m, o: m.LambdaLR(o, [_warmup, lambda e: 0.9**e]),
+    "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lambda e: 0.95 if e % 2 else 0.8),
+    "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.25, total_iters=6),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=15, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=4),
+    "CosineAnnealingWarmRestarts-mult": lambda m, o: m.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.001
+    ),
+    "SequentialLR": lambda m, o: m.SequentialLR(
+        o,
+        [m.LinearLR(o, start_factor=0.1, total_iters=4), m.CosineAnnealingLR(o, T_max=10)],
+        milestones=[4],
+    ),
+    "SequentialLR-3": lambda m, o: m.SequentialLR(
+        o,
+        [
+            m.ConstantLR(o, factor=0.5, total_iters=3),
+            m.ExponentialLR(o, gamma=0.8),
+            m.StepLR(o, step_size=2, gamma=0.5),
+        ],
+        milestones=[5, 11],
+    ),
+}
+
+
+@pytest.mark.parametrize("key", list(MORE))
+def test_more_schedules_match_pytorch(key):
+    (ht, hw, _), (tt, tw, _) = run(MORE[key], None)
+    assert_traces_equal(ht, tt)
+    for a, b in zip(hw, tw, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    assert len({round(x[0][0], 12) for x in ht}) > 1  # the lr changed
+
+
+def test_warm_restarts_fractional_epochs_match_pytorch():
+    lrs = []
+    for omod, smod, lib in ((optim, hsched, hosila), (torch.optim, tsched, torch)):
+        opt = omod.SGD(make_params(lib), lr=0.1)
+        sched = smod.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.01)
+        out = []
+        for epoch in (0.5, 1.25, 4.25, 10.0, 2.0, 20.7, 3):
+            opt.step()
+            sched.step(epoch)
+            out.append((sched.get_last_lr()[0], sched.T_cur, sched.T_i, sched.last_epoch))
+        lrs.append(out)
+    np.testing.assert_allclose(np.array(lrs[0]), np.array(lrs[1]), rtol=1e-9)
+
+
+def test_lambda_lr_state_dict_keeps_callable_objects_state():
+    class Warmup:
+        def __init__(self, n):
+            self.n = n
+
+        def __call__(self, e):
+            return min(1.0, (e + 1) / self.n)
+
+    opt = optim.SGD(make_params(hosila), lr=1.0)
+    sched = hsched.LambdaLR(opt, [Warmup(3)])
+    sd = sched.state_dict()
+    assert sd["lr_lambdas"] == [{"n": 3}]
+    other = hsched.LambdaLR(optim.SGD(make_params(hosila), lr=1.0), [Warmup(10)])
+    other.load_state_dict(sd)
+    assert other.lr_lambdas[0].n == 3
+    assert hsched.LambdaLR(opt, _warmup).state_dict()["lr_lambdas"] == [None]
+
+
+def test_sequential_lr_round_trip_and_errors(tmp_path):
+    def build():
+        opt = optim.SGD(make_params(hosila), lr=1.0)
+        return opt, MORE["SequentialLR-3"](hsched, opt)
+
+    opt, ref = build()
+    ref_lrs = []
+    for _ in range(15):
+        opt.step()
+        ref.step()
+        ref_lrs.append(ref.get_last_lr()[0])
+    opt, s1 = build()
+    lrs = []
+    for _ in range(7):
+        opt.step()
+        s1.step()
+        lrs.append(s1.get_last_lr()[0])
+    hosila.save({"o": opt.state_dict(), "s": s1.state_dict()}, tmp_path / "c.st")
+    ck = hosila.load(tmp_path / "c.st")
+    opt2, s2 = build()
+    opt2.load_state_dict(ck["o"])
+    s2.load_state_dict(ck["s"])
+    for _ in range(8):
+        opt2.step()
+        s2.step()
+        lrs.append(s2.get_last_lr()[0])
+    assert lrs == ref_lrs
+
+    opt = optim.SGD(make_params(hosila), lr=1.0)
+    a, b = hsched.ExponentialLR(opt, 0.9), hsched.StepLR(opt, 2)
+    with pytest.raises(ValueError, match="milestone"):
+        hsched.SequentialLR(opt, [a, b], milestones=[2, 4])
+    other = optim.SGD(make_params(hosila), lr=1.0)
+    with pytest.raises(ValueError, match="different optimizer"):
+        hsched.SequentialLR(other, [a, b], milestones=[2])
+    with pytest.raises(ValueError, match="T_0"):
+        hsched.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="T_mult"):
+        hsched.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0)
+    with pytest.raises(ValueError, match="factor"):
+        hsched.ConstantLR(opt, factor=1.5)
+    with pytest.raises(ValueError, match="lr_lambdas"):
+        hsched.LambdaLR(opt, [_warmup, _warmup])
 
 
 @pytest.mark.parametrize(

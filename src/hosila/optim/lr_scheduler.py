@@ -14,21 +14,29 @@ from __future__ import annotations
 
 import math
 import numbers
+import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from hosila.optim.optimizer import Optimizer
 
 __all__ = [
     "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
     "StepLR",
     "MultiStepLR",
-    "ExponentialLR",
-    "CosineAnnealingLR",
+    "ConstantLR",
     "LinearLR",
+    "ExponentialLR",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "OneCycleLR",
+    "SequentialLR",
     "ReduceLROnPlateau",
 ]
 
@@ -545,6 +553,279 @@ class ReduceLROnPlateau(LRScheduler):
             new = max(old * self.factor, self.min_lrs[i])
             if old - new > self.eps:
                 group["lr"] = new
+
+
+# ---- more schedules: lambdas, constant/polynomial, warm restarts, sequences -------------------
+
+
+class LambdaLR(LRScheduler):
+    """``lr = base_lr · lr_lambda(epoch)``; ``lr_lambda`` is a function of the epoch, or a
+    list with one function per parameter group. A warm-up, for example:
+    ``LambdaLR(opt, lambda e: min(1.0, (e + 1) / 5))``.
+
+    ``state_dict()`` cannot hold functions: it stores ``None`` for plain functions and the
+    attributes (``__dict__``) of callable objects, which ``load_state_dict`` restores.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        name = type(self).__name__
+        _check_optimizer(optimizer, name)
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, list | tuple):
+            if len(lr_lambda) != n:
+                raise ValueError(f"{name}: Expected {n} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"{name}: lr_lambda must be callable, got {type(f).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [b * f(self.last_epoch) for f, b in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {
+            k: _copy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")
+        }
+        state["lr_lambdas"] = [
+            None if isinstance(f, types.FunctionType) else dict(f.__dict__) for f in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        lambdas = state.pop("lr_lambdas", None) or []
+        super().load_state_dict(state)
+        for f, attrs in zip(self.lr_lambdas, lambdas, strict=False):
+            if attrs is not None:
+                f.__dict__.update(attrs)
+
+
+class MultiplicativeLR(LambdaLR):
+    """Multiply the lr by ``lr_lambda(epoch)`` every epoch (after epoch 0)."""
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch > 0:
+            return [
+                g["lr"] * f(self.last_epoch) for f, g in zip(self.lr_lambdas, groups, strict=True)
+            ]
+        return [g["lr"] for g in groups]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by ``factor`` until epoch ``total_iters``, then restore it."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        factor = _check_number(factor, "factor", "ConstantLR")
+        if not 0 <= factor <= 1:
+            raise ValueError(
+                f"ConstantLR: Constant multiplicative factor expected to be between 0 and 1 "
+                f"(factor), got {factor}"
+            )
+        self.factor = factor
+        self.total_iters = _check_int(total_iters, "total_iters", "ConstantLR", 0)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0:
+            return [g["lr"] * self.factor for g in groups]
+        if self.last_epoch != self.total_iters:
+            return [g["lr"] for g in groups]
+        return [g["lr"] * (1.0 / self.factor) for g in groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        done = self.last_epoch >= self.total_iters
+        return [b * (self.factor + done * (1 - self.factor)) for b in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr to 0 over ``total_iters`` epochs:
+    ``lr = base_lr · (1 − min(epoch, total_iters) / total_iters)^power``."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.total_iters = _check_int(total_iters, "total_iters", "PolynomialLR", 1)
+        self.power = _check_number(power, "power", "PolynomialLR")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        e, n = self.last_epoch, self.total_iters
+        if e == 0 or e > n:
+            return [g["lr"] for g in groups]
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [g["lr"] * factor for g in groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        e, n = self.last_epoch, self.total_iters
+        return [b * (1.0 - min(n, e) / n) ** self.power for b in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter, 2017): cosine annealing from base_lr to ``eta_min`` over
+    ``T_i`` epochs, then a restart; the first period is ``T_0`` and each next one is
+    ``T_mult`` times longer. ``step(epoch)`` accepts fractional epochs (per-batch updates,
+    ``scheduler.step(epoch + i / iters)``), as in PyTorch.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "CosineAnnealingWarmRestarts"
+        if isinstance(T_0, bool) or not isinstance(T_0, numbers.Integral) or T_0 <= 0:
+            raise ValueError(f"{name}: Expected positive integer T_0, but got {T_0!r}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, numbers.Integral) or T_mult < 1:
+            raise ValueError(f"{name}: Expected integer T_mult >= 1, but got {T_mult!r}")
+        self.T_0 = int(T_0)
+        self.T_i = int(T_0)
+        self.T_mult = int(T_mult)
+        self.eta_min = _check_number(eta_min, "eta_min", name)
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        c = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (b - self.eta_min) * c for b in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to (possibly fractional) ``epoch``."""
+        self._step_count += 1
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            epoch = _check_number(epoch, "epoch", "CosineAnnealingWarmRestarts")
+            if epoch < 0:
+                raise ValueError(
+                    f"CosineAnnealingWarmRestarts: Expected non-negative epoch, but got {epoch}"
+                )
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    k = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**k - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**k
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after another, switching at the epochs in ``milestones`` (one
+    fewer than schedulers); e.g. a linear warm-up then a cosine:
+    ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)],
+    milestones=[5])``. At a milestone the next scheduler starts from its epoch 0 (from the
+    base lrs)."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: list[LRScheduler],
+        milestones: list[int],
+        last_epoch: int = -1,
+    ) -> None:
+        name = "SequentialLR"
+        _check_optimizer(optimizer, name)
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError(f"{name}: expects at least one scheduler (schedulers)")
+        for i, sch in enumerate(schedulers):
+            if not isinstance(sch, LRScheduler) or isinstance(sch, ReduceLROnPlateau):
+                raise TypeError(
+                    f"{name}: schedulers[{i}] must be an LRScheduler (not ReduceLROnPlateau), "
+                    f"got {type(sch).__name__}"
+                )
+            if sch.optimizer is not optimizer:
+                raise ValueError(
+                    f"{name}: schedulers[{i}] belongs to a different optimizer than the one "
+                    f"given (optimizer)"
+                )
+        milestones = [_check_int(m, "milestones", name, 0) for m in milestones]
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"{name}: Sequential Schedulers expects number of schedulers provided to be one "
+                f"more than the number of milestone points, but got {len(schedulers)} "
+                f"schedulers and {len(milestones)} milestones"
+            )
+        self.optimizer = optimizer
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:  # undo the initial steps of the schedulers
+            group["lr"] = group["initial_lr"]
+        for sch in schedulers:
+            sch.last_epoch -= 1
+        first = schedulers[0]
+        first._step_count = 0
+        first.step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Advance one epoch with the scheduler whose turn it is."""
+        if epoch is not None:
+            raise TypeError("SequentialLR.step() takes no epoch")
+        self.last_epoch += 1
+        i = bisect_right(self._milestones, self.last_epoch)
+        sch = self._schedulers[i]
+        if i > 0 and self._milestones[i - 1] == self.last_epoch:  # start the next one afresh
+            sch.last_epoch = 0
+            closed = getattr(sch, "_closed_form_lr", None)
+            values = closed() if closed is not None else sch.get_lr()
+            for group, lr in zip(self.optimizer.param_groups, values, strict=True):
+                group["lr"] = lr
+            sch._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        else:
+            sch.step()
+        self._last_lr = sch.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {
+            k: _copy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")
+        }
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        subs = state.pop("_schedulers", [])
+        super().load_state_dict(state)
+        for sch, sub in zip(self._schedulers, subs, strict=True):
+            sch.load_state_dict(sub)
 
 
 _LRScheduler = LRScheduler  # PyTorch's older name
