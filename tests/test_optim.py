@@ -563,3 +563,31 @@ def test_bad_params_raise():
 def test_repr_lists_the_groups():
     text = repr(optim.SGD(make_params(hosila), lr=0.1, momentum=0.9))
     assert text.startswith("SGD (") and "lr: 0.1" in text and "momentum: 0.9" in text
+
+
+def test_a_custom_optimizer_gets_groups_state_and_state_dicts():
+    """The subclassing recipe of docs/optim.md."""
+
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=1e-3, momentum=0.0):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        def step(self, closure=None):
+            loss = self._evaluate(closure)
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    buf = self.state[p].setdefault("momentum_buffer", np.zeros_like(p.data))
+                    buf *= group["momentum"]
+                    buf += p.grad
+                    p.data -= group["lr"] * np.sign(buf)
+            return loss
+
+    p = make_params(hosila)
+    opt = SignSGD([{"params": p[:2]}, {"params": p[2:], "lr": 0.001}], lr=0.01, momentum=0.5)
+    losses = train(hosila, opt, p, 10)
+    assert losses[-1] < losses[0]
+    sd = opt.state_dict()
+    assert sd["param_groups"][1] == {"lr": 0.001, "momentum": 0.5, "params": [2, 3]}
+    assert set(sd["state"]) == {0, 1, 2, 3}
