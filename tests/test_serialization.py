@@ -190,10 +190,10 @@ def test_nan_numpy_scalars_and_views(tmp_path):
 
 
 def test_colliding_flat_keys_are_kept_apart(tmp_path):
-    obj = {"a.b": np.zeros(1), "a": {"b": np.ones(1)}}
+    obj = {"a.b": np.zeros(1), "a": {"b": np.ones(1)}, "__metadata__": np.full(1, 2.0)}
     hosila.save(obj, tmp_path / "x.st")
     back = hosila.load(tmp_path / "x.st")
-    assert back["a.b"][0] == 0 and back["a"]["b"][0] == 1
+    assert back["a.b"][0] == 0 and back["a"]["b"][0] == 1 and back["__metadata__"][0] == 2
 
 
 def test_top_level_tensor_and_list(tmp_path):

@@ -75,7 +75,7 @@ class _Encoder:
     def _key(self, path: list[str]) -> str:
         base = ".".join(path) if path else "tensor"
         key, n = base, 1
-        while key in self.tensors:  # e.g. {"a.b": x, "a": {"b": y}}
+        while key in self.tensors or key == "__metadata__":  # {"a.b": x, "a": {"b": y}}
             key = f"{base}~{n}"
             n += 1
         return key
