@@ -11,6 +11,8 @@ import stat
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from safetensors.numpy import save_file as np_save_file
 from safetensors.torch import load_file as torch_load_file
 from safetensors.torch import save_file as torch_save_file
@@ -326,3 +328,60 @@ def test_load_returns_data_only(tmp_path):
     meta = {serialization.STRUCTURE_KEY: json.dumps({"cls": "os.system", "args": ["echo hi"]})}
     np_save_file({"a": np.zeros(1)}, str(path), metadata=meta)
     assert hosila.load(path) == {"cls": "os.system", "args": ["echo hi"]}
+
+
+# ---- property: any nested structure comes back equal, with the same types --------------------
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+)
+_arrays = st.builds(
+    lambda shape, dtype, seed: np.random.default_rng(seed).standard_normal(shape).astype(dtype),
+    st.lists(st.integers(0, 3), max_size=3).map(tuple),
+    st.sampled_from(["float32", "float64", "int64", "uint8", "bool", "float16"]),
+    st.integers(0, 1000),
+)
+_leaves = st.one_of(_scalars, _arrays, _arrays.map(hosila.tensor))
+_keys = st.one_of(st.text(max_size=6), st.integers(-5, 5), st.tuples(st.integers(0, 3)))
+_trees = st.recursive(
+    _leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(_keys, children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+def _assert_same_tree(a, b):
+    assert type(a) is type(b), (type(a), type(b))
+    if isinstance(a, hosila.Tensor):
+        a, b = a.data, b.data
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            _assert_same_tree(a[k], b[k])
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _assert_same_tree(x, y)
+    else:
+        assert a == b
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tree=_trees)
+def test_any_nested_structure_round_trips(tree, tmp_path):
+    path = tmp_path / "tree.safetensors"
+    hosila.save(tree, path)
+    _assert_same_tree(hosila.load(path), tree)
