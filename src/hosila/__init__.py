@@ -19,6 +19,7 @@ from hosila.autograd import (  # noqa: E402
     set_grad_enabled,
 )
 from hosila.random import manual_seed  # noqa: E402
+from hosila.serialization import load, save  # noqa: E402
 from hosila.tensor import (  # noqa: E402
     Tensor,
     abs,
@@ -99,3 +100,5 @@ from hosila.tensor import (  # noqa: E402
 
 bool = bool_  # noqa: A001 - PyTorch's name for the bool dtype
 float = float32  # noqa: A001
+
+from hosila import optim  # noqa: E402  (after Tensor: optimizers use it)
