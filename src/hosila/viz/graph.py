@@ -17,12 +17,12 @@ says how to install it.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
+from hosila.data._util import atomic_write
 from hosila.engine import Value
 from hosila.tensor import Tensor
 
@@ -134,7 +134,7 @@ def draw_graph(root: Value | Tensor, rankdir: str = "LR") -> graphviz.Digraph:
     stack = [root]
     while stack:  # iterative: deep graphs are fine
         node = stack.pop()
-        uid = str(id(node))
+        uid = f"v{id(node)}"
         label = " | ".join(_escape(f) for f in kind.fields(node))
         g.node(uid, label="{ " + label + " }", shape="record")
         op = kind.op(node)
@@ -142,7 +142,7 @@ def draw_graph(root: Value | Tensor, rankdir: str = "LR") -> graphviz.Digraph:
             g.node(uid + "op", label=op, shape="ellipse", fontsize="10", height="0.3")
             g.edge(uid + "op", uid)
         for parent in kind.parents(node):
-            g.edge(str(id(parent)), uid + "op")
+            g.edge(f"v{id(parent)}", uid + "op")
             if id(parent) not in seen:
                 seen.add(id(parent))
                 stack.append(parent)
@@ -165,13 +165,6 @@ def save_graph(root: Value | Tensor, path: str | os.PathLike, rankdir: str = "LR
         )
     graph = draw_graph(root, rankdir=rankdir)
     data = graph.source.encode() if fmt == "dot" else graph.pipe(format=fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        f.write(data)
     return path
