@@ -73,7 +73,7 @@ def train_moons(
             p.data -= lr * p.grad
         result.losses.append(loss.data)
         result.accuracies.append(acc)
-        bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}")
+        bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}", refresh=False)
     # accuracy of the final weights (the loop reports the accuracy before each update)
     _, result.accuracies[-1] = moons_loss(model, X, y)
     return result
