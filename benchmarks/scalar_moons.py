@@ -8,8 +8,8 @@ hits both alike; the best (minimum) time per step is reported, with the median.
 
 Two hosila rows: ``hosila`` is the library's own forward (each neuron's weighted sum is one
 ``Value.dot`` node, the loss sums with ``Value.sum``, as ``hosila demo moons`` trains);
-``hosila-plain`` is the same step written exactly like micrograd's demo (one node per ``+`` and
-``*``), which measures the engine alone.
+``hosila-plain`` runs the very code that the micrograd row runs (written like micrograd's demo:
+one node per ``+`` and ``*``), which measures the engine alone.
 
     python benchmarks/scalar_moons.py [--steps 20]
 
@@ -49,8 +49,22 @@ def hosila_step(model: MLP, X: list[list[float]], y: list[float], lr: float) -> 
     return loss.data
 
 
-def hosila_plain_step(model: MLP, X: list[list[float]], y: list[float], lr: float) -> float:
-    """hosila written exactly like micrograd's demo: no fused dot/sum, one node per + and *."""
+def plain_step(forward, params: list, X: list[list[float]], y: list[float], lr: float) -> float:
+    """The step as micrograd's demo writes it; the same code runs on both engines."""
+    scores = [forward(x) for x in X]
+    losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    loss = data_loss + ALPHA * sum(p * p for p in params)
+    for p in params:
+        p.grad = 0
+    loss.backward()
+    for p in params:
+        p.data -= lr * p.grad
+    return loss.data
+
+
+def hosila_plain_forward(model: MLP):
+    """hosila's MLP forward written like micrograd's: one node per + and *, no Value.dot."""
 
     def forward(x: list[float]) -> Value:
         for layer in model.layers:
@@ -61,29 +75,11 @@ def hosila_plain_step(model: MLP, X: list[list[float]], y: list[float], lr: floa
             x = outs
         return x[0]
 
-    scores = [forward(x) for x in X]
-    losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores, strict=True)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    params = model.parameters()
-    loss = data_loss + ALPHA * sum(p * p for p in params)
-    model.zero_grad()
-    loss.backward()
-    for p in params:
-        p.data -= lr * p.grad
-    return loss.data
+    return forward
 
 
-def micrograd_step(model: MgMLP, X: list[list[float]], y: list[float], lr: float) -> float:
-    inputs = [list(map(MgValue, x)) for x in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores, strict=True)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    loss = data_loss + ALPHA * sum(p * p for p in model.parameters())
-    model.zero_grad()
-    loss.backward()
-    for p in model.parameters():
-        p.data -= lr * p.grad
-    return loss.data
+def micrograd_forward(model: MgMLP):
+    return lambda x: model([MgValue(xi) for xi in x])
 
 
 def main() -> None:
@@ -101,15 +97,17 @@ def main() -> None:
     for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
         q.data = p.data
 
+    plain_fwd, plain_params = hosila_plain_forward(plain), plain.parameters()
+    their_fwd, their_params = micrograd_forward(theirs), theirs.parameters()
     times: dict[str, list[float]] = {"hosila": [], "hosila-plain": [], "micrograd": []}
     for k in range(args.steps):
         lr = 1.0 - 0.9 * k / args.steps
         t0 = time.perf_counter()
         loss_h = hosila_step(ours, X, y, lr)
         t1 = time.perf_counter()
-        loss_p = hosila_plain_step(plain, X, y, lr)
+        loss_p = plain_step(plain_fwd, plain_params, X, y, lr)
         t2 = time.perf_counter()
-        loss_m = micrograd_step(theirs, X, y, lr)
+        loss_m = plain_step(their_fwd, their_params, X, y, lr)
         t3 = time.perf_counter()
         times["hosila"].append(t1 - t0)
         times["hosila-plain"].append(t2 - t1)
