@@ -483,6 +483,24 @@ def test_division_by_zero(fn):
         fn()
 
 
+def test_division_by_a_tiny_number_does_not_underflow():
+    a, b = Value(1.0), Value(1e-200)  # b * b underflows to 0.0
+    (a / b).backward()
+    assert a.grad == pytest.approx(1e200) and b.grad == -math.inf
+    c = Value(1e-200)
+    (2.0 / c).backward()
+    assert c.grad == -math.inf
+
+
+@pytest.mark.parametrize("a,k", [(1e-100, -3.0), (-1e-100, -3.0), (-1e-76, -4.0)])
+def test_pow_slope_beyond_float_range_is_infinite(a, k):
+    x = Value(a)
+    (x**k).backward()
+    t = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    (t**k).backward()
+    assert x.grad == t.grad.item() and math.isinf(x.grad)
+
+
 def test_pow_errors():
     with pytest.raises(ZeroDivisionError, match="pow: 0.0 .*negative power -1"):
         Value(0.0) ** -1

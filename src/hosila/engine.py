@@ -100,7 +100,8 @@ class Value:
         if isinstance(other, Value):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
             a, b = self.data, other.data
             _check_divisor(b, a)
-            return _node(a / b, "/", (self, other), (1.0 / b, -a / (b * b)))
+            q = a / b
+            return _node(q, "/", (self, other), (1.0 / b, -q / b))
         k = _const(other, "/")
         _check_divisor(k, self.data)
         return _node(self.data / k, "/", (self,), (1.0 / k,))
@@ -108,7 +109,8 @@ class Value:
     def __rtruediv__(self, other: _Number) -> Value:  # k / self: d/dself = -k/self²
         k, b = _const(other, "/"), self.data
         _check_divisor(b, k)
-        return _node(k / b, "/", (self,), (-k / (b * b),))
+        q = k / b
+        return _node(q, "/", (self,), (-q / b,))
 
     def __neg__(self) -> Value:
         return _node(-self.data, "neg", (self,), (-1.0,))
@@ -347,7 +349,11 @@ def _pow_slope(a: float, k: float) -> float:
         return 0.0
     if a == 0.0 and k < 1.0:
         return math.inf
-    return k * a ** (k - 1.0)
+    try:
+        return k * a ** (k - 1.0)
+    except OverflowError:  # |a^(k-1)| is beyond the float range: an infinite slope
+        odd = a < 0.0 and (k - 1.0) % 2.0 == 1.0  # (negative base: k is an integer)
+        return math.copysign(math.inf, -k if odd else k)
 
 
 def _pow_value_exponent(base: Value | None, a: float, exponent: Value) -> Value:
