@@ -140,6 +140,12 @@ def test_save_graph_formats(tmp_path, name, magic):
     assert [p.name for p in path.parent.iterdir()] == [name]  # no temporary files left
 
 
+def test_displays_inline_in_jupyter():
+    o, _ = _neuron()
+    bundle = draw_graph(o)._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"] and "x1" in bundle["image/svg+xml"]
+
+
 @pytest.fixture
 def no_dot(monkeypatch, tmp_path):
     """A PATH on which graphviz's `dot` cannot be found."""
