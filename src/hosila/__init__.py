@@ -18,6 +18,7 @@ from hosila.autograd import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
+from hosila.engine import Value, numerical_derivative  # noqa: E402
 from hosila.random import manual_seed  # noqa: E402
 from hosila.serialization import load, save  # noqa: E402
 from hosila.tensor import (  # noqa: E402

@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_data(sub)
+    _add_demo(sub)
     return parser
 
 
@@ -65,6 +66,33 @@ def _run_data(args: argparse.Namespace) -> int:
     if isinstance(ds, data.ImageFolder) and ds.cache_path is not None:
         print(f"  cache   {ds.cache_path} ({'read' if ds.from_cache else 'written'})")
     print(f"loaded in {seconds:.2f} s")
+    return 0
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="run a demo (moons: a scalar MLP learns two moons)",
+        description="moons: train the micrograd lecture's 2-16-16-1 MLP of scalar Values on "
+        "100 two-moons points (hinge loss + L2, decaying learning rate), then write "
+        "decision_boundary.png and the graph of a small neuron (neuron.svg) into --out.",
+    )
+    p.add_argument("name", choices=["moons"])
+    p.add_argument("--out", default="runs/moons", help="output folder (default: runs/moons)")
+    p.add_argument(
+        "--steps", "--epochs", dest="steps", type=int, default=100, help="training steps"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed for the data and the weights")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from hosila.demo import run_moons
+
+    result = run_moons(out=args.out, steps=args.steps, seed=args.seed)
+    print(f"moons: final loss {result['loss']:.4f}, training accuracy {result['accuracy']:.0%}")
+    for path in result["files"]:
+        print(f"wrote {path}")
     return 0
 
 

@@ -7,7 +7,8 @@
   RandomHorizontalFlip, ColorJitter, ...);
 * data sets: :class:`CIFAR10`, :class:`CIFAR100`, :class:`MNIST`, :class:`FashionMNIST`
   (official files), :class:`ImageFolder` (one folder per class, cached decoding) and
-  :class:`Digits` (8×8 digits shipped with hosila).
+  :class:`Digits` (8×8 digits shipped with hosila);
+* toy 2-D problems: :func:`make_moons`, :func:`make_spiral`, :func:`make_blobs`.
 
 See ``docs/data.md`` for the expected file layouts and examples.
 """
@@ -26,6 +27,7 @@ from hosila.data.dataset import (
 from hosila.data.digits import Digits
 from hosila.data.folder import ImageFolder
 from hosila.data.mnist import MNIST, FashionMNIST
+from hosila.data.toy import make_blobs, make_moons, make_spiral
 
 __all__ = [
     "CIFAR10",
@@ -41,6 +43,9 @@ __all__ = [
     "Subset",
     "TensorDataset",
     "default_collate",
+    "make_blobs",
+    "make_moons",
+    "make_spiral",
     "random_split",
     "transforms",
 ]
