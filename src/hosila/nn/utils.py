@@ -74,8 +74,9 @@ def clip_grad_norm_(
         return tensor(0.0)
     total = get_total_norm([p.grad for p in params], norm_type, error_if_nonfinite)
     coef = min(float(max_norm) / (float(total.data) + 1e-6), 1.0)
-    for p in params:
-        p.grad *= p.grad.dtype.type(coef)
+    with np.errstate(invalid="ignore"):  # an inf gradient times 0 is nan, as in PyTorch
+        for p in params:
+            p.grad *= p.grad.dtype.type(coef)
     return total
 
 
