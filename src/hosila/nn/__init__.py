@@ -18,6 +18,7 @@ from hosila.nn.activation import (
     Softplus,
     Tanh,
 )
+from hosila.nn.conv import Conv2d
 from hosila.nn.dropout import Dropout
 from hosila.nn.linear import Embedding, Flatten, Linear, Unflatten
 from hosila.nn.loss import (
@@ -32,6 +33,7 @@ from hosila.nn.loss import (
 )
 from hosila.nn.module import Identity, Module, ModuleDict, ModuleList, Sequential
 from hosila.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from hosila.nn.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
     "Parameter",
@@ -48,6 +50,11 @@ __all__ = [
     "Flatten",
     "Unflatten",
     "Embedding",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
     "Dropout",
     "BatchNorm1d",
     "BatchNorm2d",

@@ -3,7 +3,8 @@
 Layers (``hosila.nn.Linear`` ...) hold parameters and call these; the math is in the fused
 primitives of ``hosila.ops.nn`` or composed from Tensor ops. Arguments, defaults and shapes
 are ``torch.nn.functional``'s; the legacy ``size_average``/``reduce`` arguments of the losses
-are accepted and mapped to ``reduction`` as PyTorch does.
+are accepted and mapped to ``reduction`` as PyTorch does. ``conv2d`` and the pooling
+functions are the fast ones of ``hosila.ops.conv`` / ``hosila.ops.pool``, re-exported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import numpy as np
 from hosila.autograd import no_grad
 from hosila.ops import nn as N
 from hosila.ops import shape as S
+from hosila.ops.conv import conv2d
+from hosila.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from hosila.random import default_generator
 from hosila.tensor import Tensor
 from hosila.tensor import log_softmax as _log_softmax
@@ -23,6 +26,11 @@ from hosila.tensor import softmax as _softmax
 from hosila.tensor import where as _where
 
 __all__ = [
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
     "linear",
     "bilinear",
     "batch_norm",
