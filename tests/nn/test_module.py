@@ -264,3 +264,30 @@ def test_modulelist_moduledict_identity():
     assert list(md.state_dict()) == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]
     x = hosila.randn(2, 3)
     assert nn.Identity(5, k=1)(x) is x
+
+
+def test_modulelist_repr_groups_repeats_like_torch():
+    def build(m):
+        return m.ModuleList(
+            [m.ReLU(), m.ReLU(), m.Linear(1, 2), m.Sequential(m.Tanh()), m.Sequential(m.Tanh())]
+        )
+
+    assert repr(build(nn)) == repr(build(torch.nn))
+    assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList())
+
+
+def test_forward_hooks():
+    m = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    seen = []
+    handle = m[0].register_forward_hook(lambda mod, args, out: seen.append(out.shape))
+    pre = m.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
+    out = m(hosila.randn(4, 2))
+    assert seen == [(4, 3)]
+    np.testing.assert_allclose(out.data, np.maximum(m[0].bias.data, 0)[None].repeat(4, 0))
+    handle.remove()
+    pre.remove()
+    m(hosila.randn(1, 2))
+    assert seen == [(4, 3)]
+    with m.register_forward_hook(lambda mod, args, out: out * 2):
+        x = hosila.randn(2, 2)
+        np.testing.assert_allclose(m(x).data, 2 * m[1](m[0](x)).data)

@@ -47,6 +47,26 @@ class StateDictError(RuntimeError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class _RemovableHandle:
+    """Returned by ``register_forward_hook``; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook: Callable[..., Any]) -> None:
+        self.hooks, self.id = hooks, _RemovableHandle._next_id
+        _RemovableHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> _RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
 def _addindent(s: str, num_spaces: int) -> str:
     lines = s.split("\n")
     if len(lines) == 1:
@@ -75,7 +95,29 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing "forward"')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_pre_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+        return out
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> _RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; a non-None result replaces args."""
+        return _RemovableHandle(self.__dict__.setdefault("_forward_pre_hooks", {}), hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> _RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward (e.g. to record activations,
+        as in the course's visualisations); a non-None result replaces the output."""
+        return _RemovableHandle(self.__dict__.setdefault("_forward_hooks", {}), hook)
 
     # ---- registration ------------------------------------------------------------------
 
@@ -646,6 +688,23 @@ class ModuleList(Module):
         self._modules.clear()
         for i, m in enumerate(items):
             self.add_module(str(i), m)
+
+    def __repr__(self) -> str:
+        """Like PyTorch's: runs of identical modules print once, as ``(0-2): 3 x ReLU()``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = []
+        for first, last, r in runs:
+            head = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append(_addindent(f"{head}: {r}" if first == last else f"{head} {r}", 2))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward; call its modules yourself")

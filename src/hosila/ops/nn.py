@@ -324,20 +324,21 @@ def erf(xp, x):
     evaluated from a fixed depth. Both run a fixed number of whole-array steps.
     """
     a = xp.abs(x).astype(xp.float64)
-    small = xp.minimum(a, 3.0)
-    two_x2 = 2.0 * small * small
-    term = xp.ones_like(small)
-    total = xp.ones_like(small)
+    out = xp.empty_like(a)
+    small = a < 3.0
+    s = a[small]
+    two_x2 = 2.0 * s * s
+    term = xp.ones_like(s)
+    total = xp.ones_like(s)
     for n in range(60):
         term = term * two_x2 / (2 * n + 3)
         total += term
-    series = 2.0 / math.sqrt(math.pi) * small * xp.exp(-small * small) * total
-    big = xp.maximum(a, 3.0)
+    out[small] = 2.0 / math.sqrt(math.pi) * s * xp.exp(-s * s) * total
+    big = a[~small]
     frac = big.copy()
     for k in range(60, 0, -1):
         frac = big + (k / 2.0) / frac
-    tail = 1.0 - xp.exp(-big * big) / (math.sqrt(math.pi) * frac)
-    out = xp.where(a < 3.0, series, tail)
+    out[~small] = 1.0 - xp.exp(-big * big) / (math.sqrt(math.pi) * frac)
     return (xp.sign(x) * out).astype(x.dtype, copy=False)
 
 
