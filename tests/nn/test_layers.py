@@ -217,3 +217,12 @@ def test_gelu_bad_approximate():
         nn.GELU("fast")
     with pytest.raises(ValueError, match="approximate"):
         nn.functional.gelu(hosila.randn(2), approximate="fast")
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_close_to_torch(approximate):
+    x = (RNG.standard_normal(1000) * 4).astype(np.float32)
+    h = nn.functional.gelu(hosila.tensor(x), approximate=approximate)
+    t = torch.nn.functional.gelu(torch.tensor(x), approximate=approximate)
+    assert h.dtype == np.float32
+    np.testing.assert_allclose(h.data, t.numpy(), atol=1e-6, rtol=1e-6)

@@ -139,3 +139,19 @@ def test_groupnorm_no_affine_gradcheck_errors():
         nn.GroupNorm(3, 4)
     with pytest.raises(ValueError, match=r"GroupNorm\(2, 4.*\(N, 4, \*\).*\(2, 6\)"):
         nn.GroupNorm(2, 4)(hosila.randn(2, 6))
+
+
+def test_batchnorm2d_float32_close_to_torch():
+    x = (RNG.standard_normal((8, 4, 5, 5)) * 3 + 2).astype(np.float32)
+    h, t = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
+    hx, tx = hosila.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ho, to = h(hx), t(tx)
+    assert ho.dtype == np.float32
+    np.testing.assert_allclose(ho.data, to.detach().numpy(), atol=1e-5)
+    g = RNG.standard_normal(x.shape).astype(np.float32)
+    ho.backward(hosila.tensor(g))
+    to.backward(torch.tensor(g))
+    assert hx.grad.dtype == np.float32
+    np.testing.assert_allclose(hx.grad, tx.grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(h.weight.grad, t.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(h.running_var.data, t.running_var.numpy(), rtol=1e-5)

@@ -203,8 +203,9 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, "
                 f"got input size {x.shape}"
             )
-        mean = x.data.mean(axis=axes, keepdims=True)
-        var = x.data.var(axis=axes, keepdims=True)
+        stats: list = []
+        out = N.NormalizeAffine.apply(x, w, b, axes, eps, stats=stats)
+        mean, var = stats[0]
         if running_mean is not None:
             rm = running_mean.data
             rm *= 1 - momentum
@@ -213,7 +214,7 @@ def batch_norm(
             rv = running_var.data
             rv *= 1 - momentum
             rv += (momentum * n / (n - 1)) * var.reshape(c).astype(rv.dtype)
-        return N.NormalizeAffine.apply(x, w, b, axes, eps, mean=mean, var=var)
+        return out
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
     dtype = x.data.dtype
