@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hosila
 from hosila import nn
@@ -193,4 +195,21 @@ def test_cnn_torch_weights_into_hosila_and_back(tmp_path):
     assert all(
         np.array_equal(a.data, b.data)
         for a, b in zip(h.state_dict().values(), h2.state_dict().values(), strict=True)
+    )
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    cin=st.integers(1, 3),
+    cout=st.integers(1, 3),
+    k=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    padding=st.integers(0, 1),
+    size=st.integers(3, 6),
+    seed=st.integers(0, 1000),
+)
+def test_conv2d_layer_shapes(cin, cout, k, stride, padding, size, seed):
+    x = np.random.default_rng(seed).standard_normal((2, cin, size, size + 1))
+    layer_parity(
+        nn.Conv2d(cin, cout, k, stride, padding), torch.nn.Conv2d(cin, cout, k, stride, padding), x
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hosila
 from hosila import nn
@@ -155,3 +157,18 @@ def test_batchnorm2d_float32_close_to_torch():
     np.testing.assert_allclose(hx.grad, tx.grad.numpy(), atol=1e-5)
     np.testing.assert_allclose(h.weight.grad, t.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(h.running_var.data, t.running_var.numpy(), rtol=1e-5)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    n=st.integers(2, 4),
+    c=st.integers(1, 4),
+    h=st.integers(1, 3),
+    w=st.integers(1, 3),
+    seed=st.integers(0, 1000),
+)
+def test_batchnorm2d_and_layernorm_shapes(n, c, h, w, seed):
+    x = np.random.default_rng(seed).standard_normal((n, c, h, w))
+    layer_parity(nn.BatchNorm2d(c), torch.nn.BatchNorm2d(c), x, steps=2)
+    layer_parity(nn.LayerNorm([h, w]), torch.nn.LayerNorm([h, w]), x)
+    layer_parity(nn.GroupNorm(1, c), torch.nn.GroupNorm(1, c), x)
