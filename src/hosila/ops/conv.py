@@ -1,7 +1,7 @@
 """2-D convolution as one matrix product over a strided view of the input (im2col).
 
 ``conv2d(input, weight, bias, stride, padding, dilation, groups)`` is PyTorch's
-``torch.nn.functional.conv2d``. Shapes, for ``groups = G`` and one sample batch of ``N``::
+``torch.nn.functional.conv2d``. Shapes, for ``groups = G`` and a batch of ``N``::
 
     input  x : (N, C, H, W)            weight w : (Cout, C/G, kh, kw)       bias b : (Cout,)
     output y : (N, Cout, Ho, Wo)       Ho = (H + pad_top + pad_bottom - dh*(kh-1) - 1) // sh + 1
@@ -10,36 +10,39 @@ where ``sh``/``dh`` are the stride and dilation along H (and the same along W).
 
 **The idea (im2col).** Output pixel ``(y, x)`` of output channel ``o`` is a dot product of the
 weights ``w[o]`` (``C/G*kh*kw`` numbers) with the input patch under the kernel when it sits at
-``(y, x)``. Lay every patch out as one column of a matrix and the whole convolution is a single
-matrix product ``weights @ columns``. Step by step:
+``(y, x)``. Lay every patch of every sample out as one column of a matrix and the whole
+convolution is a single matrix product ``weights @ columns``. Step by step:
 
-1. Pad: ``xp = x`` with zeros around it, ``(N, C, Hp, Wp)``.
-2. Windows, without copying: a strided view ``win`` of shape ``(N, C, kh, kw, Ho, Wo)`` with
-   ``win[n, c, i, j, y, x] = xp[n, c, y*sh + i*dh, x*sw + j*dw]``. It is the same memory as
-   ``xp`` read with other strides (``as_strided``): moving one step along ``i`` jumps ``dh``
-   rows, one step along ``y`` jumps ``sh`` rows.
-3. im2col: reshape the view to ``cols : (N, G, C/G*kh*kw, Ho*Wo)``. This is the one copy that
-   the algorithm makes: row ``(c, i, j)`` of sample ``n`` holds pixel ``(i, j)`` of channel
-   ``c`` of every patch, column ``y*Wo + x`` is the patch of output pixel ``(y, x)``.
-4. One matrix product per group, batched over samples: ``w`` reshaped to
-   ``(G, Cout/G, C/G*kh*kw)`` times ``cols`` gives ``(N, G, Cout/G, Ho*Wo)``, which *is*
-   ``(N, Cout, Ho, Wo)`` in memory (no transpose needed). Add the bias per channel.
+1. Pad: ``xp`` is ``x`` with zeros around it, ``(N, C, Hp, Wp)``.
+2. Windows, without copying: a strided view ``win`` of shape ``(C, kh, kw, N, Ho, Wo)`` with
+   ``win[c, i, j, n, y, x] = xp[n, c, y*sh + i*dh, x*sw + j*dw]``. It is the same memory as
+   ``xp`` read with other strides (``as_strided``): one step along ``i`` jumps ``dh`` rows,
+   one step along ``y`` jumps ``sh`` rows.
+3. im2col: reshape the view to ``cols : (G, C/G*kh*kw, N*Ho*Wo)``. This is the one copy the
+   algorithm makes. Row ``(c, i, j)`` holds pixel ``(i, j)`` of channel ``c`` of every patch;
+   column ``(n, y, x)`` is the patch under output pixel ``(y, x)`` of sample ``n``.
+4. One matrix product per group: ``w`` reshaped to ``(G, Cout/G, C/G*kh*kw)`` times ``cols``
+   gives ``(G, Cout/G, N*Ho*Wo)``, which is ``(Cout, N, Ho, Wo)``; one pass moves the batch
+   axis first and adds the bias per channel: ``(N, Cout, Ho, Wo)``.
 
-**Backward.** With ``g = dL/dy`` reshaped to ``(N, G, Cout/G, Ho*Wo)``:
+The whole batch goes through one matrix product (not one per sample): BLAS gets one large
+problem, which it runs at close to its peak speed, and the weight gradient below sums over
+the batch inside its matrix product.
 
-* bias: ``db = g`` summed over ``N, Ho, Wo``;
-* weight: ``dw = sum_n g[n] @ cols[n]^T`` - again one (batched) matrix product, on the
-  ``cols`` saved by the forward pass;
-* input: ``dcols = w^T @ g`` has the shape of ``cols``, ``(N, C, kh, kw, Ho, Wo)``: the
-  gradient of every copied pixel. col2im sends each back where it was copied from; pixels
+**Backward.** With ``g = dL/dy`` laid out like the product, ``(G, Cout/G, N*Ho*Wo)``:
+
+* bias: ``db`` = ``dL/dy`` summed over ``N, Ho, Wo``;
+* weight: ``dw = g @ cols^T`` - one matrix product (over the ``cols`` the forward kept);
+* input: ``dcols = w^T @ g`` has the shape of ``cols``, ``(C, kh, kw, N, Ho, Wo)``: the
+  gradient of every copied pixel. col2im sends each back to where it was copied from; pixels
   shared by overlapping patches receive the sum. Instead of adding element by element
   (``np.add.at``), loop over the ``kh*kw`` kernel offsets only: for offset ``(i, j)`` the
   pixels ``xp[:, :, i*dh + y*sh, j*dw + x*sw]`` for all ``(y, x)`` form one strided slice
-  and within it no pixel repeats, so ``dxp[slice] += dcols[:, :, i, j]`` is one vectorised
+  and within it no pixel repeats, so ``dxp[slice] += dcols[:, i, j]`` is one vectorised
   add. Crop the padding off ``dxp`` and that is ``dx``.
 
-The forward keeps ``cols`` for the weight gradient: about ``N*C*kh*kw*Ho*Wo`` numbers (150 MB
-in float32 for a batch of 64 at 64 channels, 32x32, 3x3).
+The forward keeps ``cols`` for the weight gradient: ``N*C*kh*kw*Ho*Wo`` numbers (150 MB in
+float32 for a batch of 64 at 64 channels, 32x32, 3x3).
 """
 
 from __future__ import annotations
@@ -113,10 +116,8 @@ def out_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> in
 
 
 class Conv2d(Function):
-    """y = conv2d(x, w, b) by im2col + matrix product; backward by matrix products + col2im.
-
-    ``stride``, ``dilation``: (h, w) pairs; ``padding``: (top, bottom, left, right).
-    """
+    """y = conv2d(x, w, b) by im2col + one matrix product; backward by two matrix products and
+    col2im. ``stride``, ``dilation``: (h, w) pairs; ``padding``: (top, bottom, left, right)."""
 
     def forward(self, x, weight, bias, stride, padding, dilation, groups):
         xp = self.xp
@@ -125,17 +126,22 @@ class Conv2d(Function):
         (sh, sw), (dh, dw), (pt, pb, pl, pr) = stride, dilation, padding
         ho = out_size(h, kh, sh, pt + pb, dh)
         wo = out_size(w, kw, sw, pl + pr, dw)
-        xpad = pad2d(xp, x, padding)
+        xpad = pad2d(xp, x, padding)  # (N, C, Hp, Wp)
         win = windows(xp, xpad, (kh, kw), stride, dilation, (ho, wo))  # (N, C, kh, kw, Ho, Wo)
-        cols = win.reshape(n, groups, c_g * kh * kw, ho * wo)  # im2col: the one copy
-        w_mat = weight.reshape(groups, c_out // groups, c_g * kh * kw)
-        out = xp.matmul(w_mat, cols)  # (N, G, Cout/G, Ho*Wo)
-        out = out.reshape(n, c_out, ho, wo)
-        if bias is not None:
-            out += bias.reshape(c_out, 1, 1)
+        win = win.transpose(1, 2, 3, 0, 4, 5)  # (C, kh, kw, N, Ho, Wo), still no copy
+        k_g = c_g * kh * kw
+        cols = win.reshape(groups, k_g, n * ho * wo)  # im2col: the one copy
+        w_mat = weight.reshape(groups, c_out // groups, k_g)
+        out = xp.matmul(w_mat, cols)  # (G, Cout/G, N*Ho*Wo) = (Cout, N, Ho, Wo)
+        out = out.reshape(c_out, n, ho, wo).transpose(1, 0, 2, 3)
+        y = xp.empty((n, c_out, ho, wo), dtype=x.dtype)
+        if bias is None:
+            y[...] = out
+        else:  # the bias is added in the same pass that puts the batch axis first
+            xp.add(out, bias.reshape(c_out, 1, 1), out=y)
         self.saved = (cols, weight)
         self.geom = (x.shape, xpad.shape, stride, padding, dilation, groups, (ho, wo))
-        return out
+        return y
 
     def backward(self, grad):
         xp = self.xp
@@ -144,21 +150,23 @@ class Conv2d(Function):
         need_x, need_w, need_b = self.needs_input_grad
         n, c, h, w = x_shape
         c_out, c_g, kh, kw = weight.shape
-        g = grad.reshape(n, groups, c_out // groups, ho * wo)
+        # g : (Cout, N*Ho*Wo), the layout of the forward's matrix product
+        g = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3))
+        g = g.reshape(groups, c_out // groups, n * ho * wo)
         gx = gw = gb = None
         if need_b:
             gb = grad.sum(axis=(0, 2, 3))
-        if need_w:  # dw = sum_n g[n] @ cols[n]^T
-            gw = xp.matmul(g, cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)
+        if need_w:  # dw = g @ cols^T, computed as (cols @ g^T)^T: (G, Cout/G, C/G*kh*kw)
+            gw = xp.matmul(cols, g.swapaxes(-1, -2)).swapaxes(-1, -2).reshape(weight.shape)
         if need_x:  # dcols = w^T @ g, then col2im over the kh*kw kernel offsets
             w_mat = weight.reshape(groups, c_out // groups, c_g * kh * kw)
-            dcols = xp.matmul(w_mat.swapaxes(-1, -2), g).reshape(n, c, kh, kw, ho, wo)
-            dxp = xp.zeros(pad_shape, dtype=grad.dtype)
+            dcols = xp.matmul(w_mat.swapaxes(-1, -2), g).reshape(c, kh, kw, n, ho, wo)
+            dxp = xp.zeros((c, n) + pad_shape[2:], dtype=grad.dtype)  # (C, N, Hp, Wp)
             for i in range(kh):
                 rows = offset_slice(i, dh, sh, ho)
                 for j in range(kw):
-                    dxp[:, :, rows, offset_slice(j, dw, sw, wo)] += dcols[:, :, i, j]
-            gx = dxp[:, :, pt : pt + h, pl : pl + w]
+                    dxp[:, :, rows, offset_slice(j, dw, sw, wo)] += dcols[:, i, j]
+            gx = xp.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w].transpose(1, 0, 2, 3))
         return gx, gw, gb
 
 
