@@ -218,7 +218,7 @@ def batch_norm(
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
     dtype = x.data.dtype
-    invstd = (1.0 / np.sqrt(running_var.data.astype(dtype) + eps)).reshape(bshape)
+    invstd = (1.0 / x.xp.sqrt(running_var.data.astype(dtype) + eps)).reshape(bshape)
     rm = running_mean.data.astype(dtype).reshape(bshape)
     scale: Any = _const(invstd) if w is None else w * _const(invstd)
     shift: Any = -scale * _const(rm)
@@ -423,9 +423,10 @@ def embedding(
         padding_idx %= v
     if max_norm is not None:
         with no_grad():
-            rows = np.unique(idx)
-            norms = np.linalg.norm(w.data[rows], ord=norm_type, axis=1)
-            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            xp = w.xp
+            rows = xp.unique(idx)
+            norms = xp.linalg.norm(w.data[rows], ord=norm_type, axis=1)
+            scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             w.data[rows] *= scale[:, None].astype(w.data.dtype)
     return N.Embedding.apply(w, idx, padding_idx)
 
@@ -497,7 +498,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot: class values must be in [0, {num_classes}), got "
             f"min {int(idx.min())}, max {int(idx.max())}"
         )
-    return _const((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+    xp = tensor.xp
+    return _const((idx[..., None] == xp.arange(num_classes)).astype(xp.int64))
 
 
 # ---- classification losses ------------------------------------------------------------------

@@ -359,7 +359,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = np.zeros_like(p.data)
+                p.grad = p.xp.zeros_like(p.data)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on ``self``."""
