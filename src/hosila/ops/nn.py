@@ -161,22 +161,36 @@ class ClassNLL(Function):
     def forward(self, x, target, weight, ignore_index, label_smoothing, reduction, log_softmax):
         xp = self.xp
         m, c = x.shape
-        if log_softmax:
-            shifted = x - x.max(axis=1, keepdims=True)
-            logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-        else:
-            logp = x
         keep = target != ignore_index
         safe_t = xp.where(keep, target, 0)
         rows = xp.arange(m)
         w_y = xp.ones(m, dtype=x.dtype) if weight is None else weight[safe_t].astype(x.dtype)
         w_y = w_y * keep
-        nll = -logp[rows, safe_t] * w_y
         eps = float(label_smoothing)
+        wc = None if weight is None else weight.astype(x.dtype)
+        if log_softmax:
+            # logp = x − max − log Σ exp(x − max); only logp[y] and Σ_c w_c logp[c] are needed,
+            # so the (M, C) log-probabilities are never formed: e = exp(x − max) is kept for
+            # the backward (softmax = e / Σe).
+            e = x - x.max(axis=1, keepdims=True)
+            picked = e[rows, safe_t]
+            if eps > 0:
+                smooth_sum = e.sum(axis=1) if wc is None else e @ wc
+            xp.exp(e, out=e)
+            denom_e = e.sum(axis=1)
+            log_z = xp.log(denom_e)
+            logp_y = picked - log_z
+            if eps > 0:
+                total_w = c if wc is None else wc.sum()
+                smooth_sum = smooth_sum - total_w * log_z
+            self.saved_e = (e, denom_e)
+        else:
+            logp_y = x[rows, safe_t]
+            if eps > 0:
+                smooth_sum = x.sum(axis=1) if wc is None else x @ wc
+        nll = -logp_y * w_y
         if eps > 0:
-            wc = 1.0 if weight is None else weight.astype(x.dtype)
-            smooth = -(logp * wc).sum(axis=1) * keep
-            per_row = (1 - eps) * nll + (eps / c) * smooth
+            per_row = (1 - eps) * nll - (eps / c) * smooth_sum * keep
         else:
             per_row = nll
         denom = w_y.sum()
@@ -187,31 +201,39 @@ class ClassNLL(Function):
             out = xp.asarray(per_row.sum(), dtype=x.dtype)
         else:
             out = per_row.astype(x.dtype, copy=False)
-        self.saved = (logp, safe_t, keep, w_y, weight, denom)
+        self.saved = (safe_t, keep, w_y, wc, denom, x.shape, x.dtype)
         self.opts = (eps, reduction, log_softmax)
         return out
 
     def backward(self, grad):
         xp = self.xp
-        logp, target, keep, w_y, weight, denom = self.saved
+        target, keep, w_y, wc, denom, shape, dtype = self.saved
         eps, reduction, log_softmax = self.opts
-        m, c = logp.shape
-        # q = (1 − ε) w_y onehot(y) + (ε / C) w_c on the rows kept
-        q = xp.zeros_like(logp)
-        q[xp.arange(m), target] = (1 - eps) * w_y
-        if eps > 0:
-            wc = 1.0 if weight is None else weight.astype(logp.dtype)
-            q += (eps / c) * wc * keep[:, None]
+        m, c = shape
         if reduction == "mean":
             r = grad / denom if denom != 0 else grad * 0  # all ignored: torch's zero gradient
+            r = xp.full(m, r, dtype=dtype)
         elif reduction == "sum":
-            r = grad
+            r = xp.full(m, grad, dtype=dtype)
         else:
-            r = grad[:, None]
+            r = grad.astype(dtype, copy=False)
+        rows = xp.arange(m)
+        # q = (1 − ε) w_y onehot(y) + (ε / C) w_c on the rows kept; s = Σ_c q
+        q_y = (1 - eps) * w_y
+        if eps > 0:
+            smooth = (eps / c) * keep * r  # per row
+            s = q_y + (eps / c) * keep * (c if wc is None else wc.sum())
+        else:
+            s = q_y
         if log_softmax:
-            s = q.sum(axis=1, keepdims=True)
-            return r * (xp.exp(logp) * s - q), None, None
-        return -r * q, None, None
+            e, denom_e = self.saved_e
+            out = e * (r * s / denom_e)[:, None]  # r · s · softmax
+        else:
+            out = xp.zeros(shape, dtype=dtype)
+        if eps > 0:
+            out -= smooth[:, None] * (1.0 if wc is None else wc)
+        out[rows, target] -= r * q_y
+        return out, None, None
 
 
 class MultiMargin(Function):
