@@ -92,16 +92,17 @@ class NormalizeAffine(Function):
             stats.append((mean, var))
         self.axes = axes
         self.n = x.size // mean.size
+        self.b_shape = None if b is None else b.shape
         self.per_stat = all(
             p is None or all(_size_along(p, x.ndim, a) == 1 for a in axes) for p in (w, b)
         )
-        self.saved = (centred, invstd, w)
         if self.per_stat:
+            self.saved = (centred, invstd, w)
             out = centred * (invstd if w is None else invstd * w)
         else:
-            out = centred * invstd
-            if w is not None:
-                out *= w
+            xhat = centred * invstd
+            self.saved = (xhat, invstd, w)
+            out = xhat * w if w is not None else xhat.copy()
         if b is not None:
             out += b
         return out
@@ -122,16 +123,36 @@ class NormalizeAffine(Function):
             gw = sum_gc * invstd if needs[1] else None
             gb = sum_g if needs[2] else None
             return gx, gw, gb
-        xhat = centred * invstd
+        xhat = centred  # the generic path saved x̂ itself
         ghat = grad if w is None else grad * w
         gx = None
         if needs[0]:
-            m1 = ghat.mean(axis=axes, keepdims=True)
-            m2 = (ghat * xhat).mean(axis=axes, keepdims=True)
-            gx = (ghat - m1 - xhat * m2) * invstd
-        gw = grad * xhat if needs[1] else None
-        gb = grad if needs[2] else None
+            sum_gh = ghat.sum(axis=axes, keepdims=True)
+            sum_ghx = _sum_prod(self.xp, ghat, xhat, axes, invstd.shape)
+            gx = ghat * invstd
+            gx -= xhat * (sum_ghx * invstd / n)
+            gx -= sum_gh * invstd / n
+        gw = gb = None
+        if needs[1]:
+            gw = _sum_prod(self.xp, grad, xhat, _broadcast_axes(w, grad.ndim), w.shape)
+        if needs[2]:
+            b_shape = self.b_shape
+            gb = grad.sum(axis=_broadcast_axes(b_shape, grad.ndim)).reshape(b_shape)
         return gx, gw, gb
+
+
+def _broadcast_axes(p, ndim: int) -> tuple[int, ...]:
+    """The axes of an ``ndim``-D array along which ``p`` (an array or a shape) is broadcast."""
+    shape = p if isinstance(p, tuple) else p.shape
+    lead = ndim - len(shape)
+    return tuple(i for i in range(ndim) if i < lead or shape[i - lead] == 1)
+
+
+def _sum_prod(xp, a, b, axes, shape):
+    """Σ a·b over ``axes`` without the product array (one einsum), reshaped to ``shape``."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
+    kept = "".join(ch for i, ch in enumerate(letters) if i not in axes)
+    return xp.einsum(f"{letters},{letters}->{kept}", a, b).reshape(shape)
 
 
 def _size_along(p, ndim: int, axis: int) -> int:
