@@ -19,7 +19,7 @@ from hosila.nn.activation import (
     Tanh,
 )
 from hosila.nn.conv import Conv2d
-from hosila.nn.dropout import Dropout
+from hosila.nn.dropout import Dropout, Dropout2d
 from hosila.nn.linear import Embedding, Flatten, Linear, Unflatten
 from hosila.nn.loss import (
     BCELoss,
@@ -56,6 +56,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",
     "Dropout",
+    "Dropout2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",

@@ -37,6 +37,7 @@ __all__ = [
     "layer_norm",
     "group_norm",
     "dropout",
+    "dropout2d",
     "relu",
     "relu6",
     "leaky_relu",
@@ -296,6 +297,28 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0:
         return x
     return N.Dropout.apply(x, float(p), default_generator())
+
+
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Channel dropout (Tompson et al. 2015): zero whole channels of (N, C, H, W) input (or of
+    (N, C, L), as PyTorch still reads 3-D input) with probability ``p``, scale the rest by
+    1 / (1 − p); the identity when not ``training``."""
+    x = _tensor(input, "dropout2d")
+    if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"dropout2d: expected a 4-D (N, C, H, W) or 3-D (N, C, L) input, got shape {x.shape}"
+        )
+    if not training or p == 0:
+        return x
+    xp = x.xp
+    keep = default_generator().random(x.shape[:2], dtype=xp.float32) >= p
+    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
+    mask = (keep * scale).astype(x.data.dtype).reshape(x.shape[:2] + (1,) * (x.ndim - 2))
+    return x * _const(mask)
 
 
 # ---- activations ----------------------------------------------------------------------------
