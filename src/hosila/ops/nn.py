@@ -86,7 +86,7 @@ class NormalizeAffine(Function):
         xp = self.xp
         mean = x.mean(axis=axes, keepdims=True)
         centred = x - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
+        var = _sum_prod(xp, centred, centred, axes, mean.shape) / (x.size // mean.size)
         invstd = 1.0 / xp.sqrt(var + eps)
         if stats is not None:
             stats.append((mean, var))
@@ -113,7 +113,7 @@ class NormalizeAffine(Function):
         axes, n = self.axes, self.n
         if self.per_stat:
             sum_g = grad.sum(axis=axes, keepdims=True)
-            sum_gc = (grad * centred).sum(axis=axes, keepdims=True)
+            sum_gc = _sum_prod(self.xp, grad, centred, axes, invstd.shape)
             gx = None
             if needs[0]:
                 a = invstd if w is None else invstd * w
