@@ -225,7 +225,7 @@ def batch_norm(
     shift: Any = -scale * _const(rm)
     if b is not None:
         shift = shift + b
-    return x * scale + shift
+    return N.ScaleShift.apply(x, scale, shift)
 
 
 def layer_norm(

@@ -141,6 +141,30 @@ class NormalizeAffine(Function):
         return gx, gw, gb
 
 
+class ScaleShift(Function):
+    """out = x · a + c with a and c broadcast against x (batch norm in eval mode: one scale and
+    shift per channel). da = Σ g·x and dc = Σ g over the broadcast axes, each in one pass."""
+
+    def forward(self, x, a, c):
+        self.saved = (x, a)
+        self.c_shape = c.shape
+        out = x * a
+        out += c
+        return out
+
+    def backward(self, grad):
+        x, a = self.saved
+        needs = self.needs_input_grad
+        gx = grad * a if needs[0] else None
+        ga = gc = None
+        if needs[1]:
+            ga = _sum_prod(self.xp, grad, x, _broadcast_axes(a, x.ndim), a.shape)
+        if needs[2]:
+            shape = self.c_shape
+            gc = grad.sum(axis=_broadcast_axes(shape, x.ndim)).reshape(shape)
+        return gx, ga, gc
+
+
 def _broadcast_axes(p, ndim: int) -> tuple[int, ...]:
     """The axes of an ``ndim``-D array along which ``p`` (an array or a shape) is broadcast."""
     shape = p if isinstance(p, tuple) else p.shape
