@@ -51,7 +51,7 @@ class Dropout(Function):
     """
 
     def forward(self, x, p, rng):
-        keep = rng.random(x.shape) >= p
+        keep = rng.random(x.shape, dtype=self.xp.float32) >= p
         scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
         self.mask = keep * x.dtype.type(scale)  # the scaled mask, in x's dtype
         return x * self.mask
