@@ -291,3 +291,12 @@ def test_forward_hooks():
     with m.register_forward_hook(lambda mod, args, out: out * 2):
         x = hosila.randn(2, 2)
         np.testing.assert_allclose(m(x).data, 2 * m[1](m[0](x)).data)
+
+
+def test_half_and_type():
+    m = nn.Linear(2, 2)
+    assert m.half() is m and m.weight.dtype == np.float16
+    m.type(hosila.float64)
+    assert m.bias.dtype == np.float64 and m.cpu() is m
+    with pytest.raises(TypeError, match="floating"):
+        m.to(hosila.int64)

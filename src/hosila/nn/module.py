@@ -397,7 +397,16 @@ class Module:
         """Cast floating parameters and buffers to float64."""
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        """Cast floating parameters and buffers to float16."""
+        return self.to(np.float16)
+
+    def type(self, dst_type: Any) -> Module:
+        """Same as ``to(dst_type)``."""
+        return self.to(dst_type)
+
     def cpu(self) -> Module:
+        """A no-op (hosila runs on the CPU); returns self."""
         return self
 
     # ---- state dict --------------------------------------------------------------------
