@@ -8,14 +8,18 @@ from hosila.nn import functional, init, regularization, utils
 from hosila.nn.activation import (
     ELU,
     GELU,
+    Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    PReLU,
     ReLU,
     ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
     Softplus,
+    Softsign,
     Tanh,
 )
 from hosila.nn.conv import Conv2d
@@ -24,7 +28,10 @@ from hosila.nn.linear import Embedding, Flatten, Linear, Unflatten
 from hosila.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineSimilarity,
     CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
     MultiMarginLoss,
@@ -72,6 +79,10 @@ __all__ = [
     "Tanh",
     "Softmax",
     "LogSoftmax",
+    "Hardtanh",
+    "LogSigmoid",
+    "Softsign",
+    "PReLU",
     "CrossEntropyLoss",
     "NLLLoss",
     "MultiMarginLoss",
@@ -80,4 +91,7 @@ __all__ = [
     "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "CosineSimilarity",
 ]
