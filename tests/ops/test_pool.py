@@ -169,6 +169,19 @@ def test_max_pool_unbatched_and_defaults():
     np.testing.assert_array_equal(idx.data, t_idx.numpy())
 
 
+def test_max_pool_inference_path_skips_nothing_it_returns():
+    """Without a gradient wanted, the argmax is skipped: values (and asked-for indices) stay."""
+    x = _ties((2, 3, 7, 8), seed=16)
+    ref, ref_idx = TF.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    with hosila.no_grad():
+        y = max_pool2d(hosila.tensor(x, requires_grad=True), 3, 2, 1)
+        y2, idx = max_pool2d(hosila.tensor(x), 3, 2, 1, return_indices=True)
+    assert not y.requires_grad
+    np.testing.assert_array_equal(y.data, ref.numpy())
+    np.testing.assert_array_equal(y2.data, ref.numpy())
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+
+
 def test_max_pool_centred_differences():
     x = np.random.default_rng(5).permutation(2 * 5 * 6).reshape(1, 2, 5, 6) / 7.0  # no ties
     _centred_check(lambda t: max_pool2d(t, 3, 2, 1), x)

@@ -113,11 +113,6 @@ def windows(
     )
 
 
-def offset_slice(i: int, d: int, s: int, n_out: int) -> slice:
-    """Rows ``i*d + y*s`` for ``y = 0..n_out-1``: where kernel offset ``i`` lands (a slice)."""
-    return slice(i * d, i * d + s * (n_out - 1) + 1, s)
-
-
 def out_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
     """Output length of a convolution/pooling window sweep (floor mode); ``pad`` = both ends."""
     return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
