@@ -37,9 +37,10 @@ In inference (no gradient wanted) max pooling skips the argmax altogether.
 ``floor(y*H/Ho) <= r < ceil((y+1)*H/Ho)`` (PyTorch's windows; they may differ in size and
 overlap). Adaptive average pooling is separable: with ``A : (Ho, H)`` holding ``1/len`` of
 row ``y``'s window in its columns, ``out = A_h @ x @ A_w^T`` (two matrix products; backward
-``A_h^T @ g @ A_w``). Adaptive max pooling loops over offsets up to the largest window
-(shorter windows repeat their last row, which never beats itself) and scatters the gradient
-to the recorded argmax with one ``bincount``.
+``A_h^T @ g @ A_w``); a 1x1 output (global average pooling) is a plain mean. Adaptive max
+pooling loops over offsets up to the largest window (shorter windows repeat their last row,
+which never beats itself) and scatters the gradient to the recorded argmax with one
+``bincount``.
 
 Indices (``return_indices=True``) are PyTorch's: the flat position ``row * W + col`` of the
 maximum within its ``H x W`` plane, int64.
@@ -404,21 +405,24 @@ def _output_size(output_size: Any, h: int, w: int, op: str) -> tuple[int, int]:
 
 
 class AdaptiveAvgPool2d(Function):
-    """out = A_h @ x @ A_w^T with the averaging matrices ``A`` (or a reshape-mean when the
-    windows tile the input); backward ``A_h^T @ g @ A_w``."""
+    """out = A_h @ x @ A_w^T with the averaging matrices ``A`` (a plain mean over each plane for
+    a 1x1 output, global average pooling); backward ``A_h^T @ g @ A_w``."""
 
     def forward(self, x, out_hw):
         xp = self.xp
         n, c, h, w = x.shape
-        ho, wo = out_hw
         self.x_shape = x.shape
-        if h % ho == 0 and w % wo == 0:  # equal windows that tile the input
+        if out_hw == (1, 1):
             self.mats = None
-            return x.reshape(n, c, ho, h // ho, wo, w // wo).mean(axis=(3, 5))
-        self.mats = a_h, a_w = self._matrix(h, ho, x.dtype), self._matrix(w, wo, x.dtype)
+            return x.mean(axis=(2, 3), keepdims=True)
+        self.mats = a_h, a_w = (
+            self._matrix(h, out_hw[0], x.dtype),
+            self._matrix(w, out_hw[1], x.dtype),
+        )
         return xp.matmul(xp.matmul(a_h, x), a_w.T)
 
     def _matrix(self, size, n_out, dtype):
+        """``A : (n_out, size)``, row ``y`` = ``1/len`` on the columns of window ``y``."""
         xp = self.xp
         start, end = _adaptive_windows(xp, size, n_out)
         r = xp.arange(size)
@@ -428,12 +432,8 @@ class AdaptiveAvgPool2d(Function):
     def backward(self, grad):
         xp = self.xp
         n, c, h, w = self.x_shape
-        ho, wo = grad.shape[2:]
         if self.mats is None:
-            kh, kw = h // ho, w // wo
-            g = grad / (kh * kw)
-            g6 = xp.broadcast_to(g.reshape(n, c, ho, 1, wo, 1), (n, c, ho, kh, wo, kw))
-            return g6.reshape(self.x_shape)
+            return xp.broadcast_to(grad / (h * w), self.x_shape)
         a_h, a_w = self.mats
         return xp.matmul(xp.matmul(a_h.T, grad), a_w)
 
