@@ -138,6 +138,16 @@ def test_unbatched_input_and_no_bias():
     check_parity(lambda lib, x, w: _conv(lib)(x, w, stride=2, padding=1), x, w)
 
 
+@pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 1)])
+def test_non_contiguous_input(stride, padding):
+    """A transposed view (as permute makes) goes through the strided windows correctly."""
+    x = np.random.default_rng(9).standard_normal((2, 3, 6, 7))
+    w = np.random.default_rng(10).standard_normal((4, 3, 3, 2))
+    check_parity(
+        lambda lib, x, w: _conv(lib)(x.permute(0, 1, 3, 2), w, None, stride, padding), x, w
+    )
+
+
 def test_weight_grad_only_when_input_is_a_constant():
     rng = np.random.default_rng(5)
     x = hosila.tensor(rng.standard_normal((2, 3, 5, 5)))

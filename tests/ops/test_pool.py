@@ -182,6 +182,13 @@ def test_max_pool_inference_path_skips_nothing_it_returns():
     np.testing.assert_array_equal(idx.data, ref_idx.numpy())
 
 
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1)])
+def test_non_contiguous_input(name, args):
+    x = np.random.default_rng(17).standard_normal((2, 3, 6, 8))
+    check_parity(lambda lib, x: _f(lib, name)(x.permute(0, 1, 3, 2), *args), x)
+
+
 def test_max_pool_centred_differences():
     x = np.random.default_rng(5).permutation(2 * 5 * 6).reshape(1, 2, 5, 6) / 7.0  # no ties
     _centred_check(lambda t: max_pool2d(t, 3, 2, 1), x)
