@@ -78,6 +78,10 @@ CASES = [
     ((1, 4, 9, 11), (4, 3, 2), (2, 3), (1, 0), (2, 1), 2),
     ((2, 6, 5, 6), (6, 1, 3), (1, 2), (0, 1), (1, 1), 6),  # depthwise
     ((2, 3, 4, 5), (5, 1, 1), (1, 1), (0, 0), (1, 1), 1),  # 1x1
+    # wide enough for the "wide rows" path of stride 1 (Wp/Wo <= 9/8)
+    ((2, 2, 5, 17), (3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 6, 33), (2, 3, 3), (1, 1), (2, 2), (2, 2), 2),
+    ((1, 3, 4, 20), (2, 2, 3), (1, 1), (0, 1), (1, 1), 1),
 ]
 
 
@@ -124,10 +128,11 @@ def test_parity_with_torch(case):
     "kernel, dilation, padding",
     [(3, 1, "same"), (4, 1, "same"), ((2, 5), (2, 1), "same"), (3, 2, "valid"), (2, 1, "same")],
 )
-def test_string_padding_parity(kernel, dilation, padding):
+@pytest.mark.parametrize("width", [8, 24])
+def test_string_padding_parity(kernel, dilation, padding, width):
     rng = np.random.default_rng(3)
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-    x = rng.standard_normal((2, 2, 7, 8))
+    x = rng.standard_normal((2, 2, 7, width))
     w = rng.standard_normal((3, 2, kh, kw))
     check_parity(lambda lib, x, w: _conv(lib)(x, w, None, 1, padding, dilation), x, w, atol=1e-10)
 

@@ -35,8 +35,10 @@ outputs per row instead of ``Wo`` (the last ``Wp - Wo`` are thrown away) makes t
 ``(Ho, Wp)`` block of one ``(c, i, j, n)`` a single contiguous run of memory (row ``y`` ends
 where row ``y + 1`` begins), so the im2col copy and the col2im adds move long runs instead
 of ``Ho`` short rows - about twice as fast - for ``Wp/Wo`` times the arithmetic (1.06 for
-3x3 at 32x32). The last window overhangs the padded input by ``(kw-1)*dw`` numbers; one extra
-zero row at the bottom covers it. Below, ``Wq`` is ``Wp`` with stride 1 and ``Wo`` otherwise.
+3x3 at 32x32). The matrix products take most of the time, so this pays only while the extra
+arithmetic is small: it is used when ``Wp/Wo <= 9/8``. The last window overhangs the padded
+input by ``(kw-1)*dw`` numbers; one extra zero row at the bottom covers it. Below, ``Wq`` is
+``Wp`` for wide rows and ``Wo`` otherwise.
 
 **Backward.** With ``g = dL/dy`` laid out like the product, ``(G, Cout/G, N*Ho*Wq)`` (zero in
 the thrown-away columns):
@@ -138,9 +140,11 @@ def im2col_product(xp, x, w_mat, kernel, stride, padding, dilation):
     groups, c_out_g, k_g = w_mat.shape
     ho = out_size(h, kh, sh, pt + pb, dh)
     wo = out_size(w, kw, sw, pl + pr, dw)
-    # Stride 1: compute "wide rows" of the padded width Wp (see the module docstring);
-    # one extra zero row keeps the last window's overhang inside the array.
-    wq = w + pl + pr if stride == (1, 1) else wo
+    # Stride 1: compute "wide rows" of the padded width Wp (see the module docstring) when
+    # that adds at most 1/8 to the arithmetic; one extra zero row keeps the last window's
+    # overhang inside the array.
+    wp = w + pl + pr
+    wq = wp if stride == (1, 1) and 8 * (wp - wo) <= wo else wo
     xpad = pad2d(xp, x, (pt, pb + int(wq > wo), pl, pr))  # (N, C, Hp, Wp)
     win = windows(xp, xpad, kernel, stride, dilation, (ho, wq))  # (N, C, kh, kw, Ho, Wq)
     win = win.transpose(1, 2, 3, 0, 4, 5)  # (C, kh, kw, N, Ho, Wq), still no copy
