@@ -270,6 +270,17 @@ def test_adaptive_parity_with_torch(size):
     np.testing.assert_array_equal(idx.data, t_idx.numpy())
 
 
+def test_adaptive_max_nan_and_minus_inf_like_torch():
+    x = np.random.default_rng(18).standard_normal((1, 2, 7, 9))
+    x[0, 0, 1, 1] = x[0, 0, 2, 3] = x[0, 0, 5, 8] = np.nan
+    x[0, 1, :4, :5] = -np.inf
+    for size in [(3, 4), 2, (5, 7)]:
+        y, idx = adaptive_max_pool2d(hosila.tensor(x), size, return_indices=True)
+        t, t_idx = TF.adaptive_max_pool2d(torch.tensor(x), size, return_indices=True)
+        np.testing.assert_array_equal(y.data, t.numpy())
+        np.testing.assert_array_equal(idx.data, t_idx.numpy())
+
+
 def test_adaptive_unbatched_and_centred_differences():
     x = np.random.default_rng(13).permutation(2 * 5 * 7).reshape(2, 5, 7) / 9.0
     check_parity(lambda lib, x: _f(lib, "adaptive_avg_pool2d")(x, (3, 4)), x)

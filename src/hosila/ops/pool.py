@@ -38,9 +38,10 @@ In inference (no gradient wanted) max pooling skips the argmax altogether.
 overlap). Adaptive average pooling is separable: with ``A : (Ho, H)`` holding ``1/len`` of
 row ``y``'s window in its columns, ``out = A_h @ x @ A_w^T`` (two matrix products; backward
 ``A_h^T @ g @ A_w``); a 1x1 output (global average pooling) is a plain mean. Adaptive max
-pooling loops over offsets up to the largest window (shorter windows repeat their last row,
-which never beats itself) and scatters the gradient to the recorded argmax with one
-``bincount``.
+pooling is separable too (the max over columns, then over rows), each step a loop over
+offsets up to the largest window (shorter windows repeat their last element, which never
+beats itself); the gradient is scattered to the recorded argmax with one ``bincount``
+(windows may overlap).
 
 Indices (``return_indices=True``) are PyTorch's: the flat position ``row * W + col`` of the
 maximum within its ``H x W`` plane, int64.
@@ -170,6 +171,37 @@ class _Geometry:
 # --------------------------------------------------------------------------------------------
 
 
+def max_and_offset(xp: Any, views: list, need_arg: bool = True) -> tuple[Any, Any]:
+    """Elementwise maximum of ``views`` (same-shape arrays, one per window offset) and the
+    offset ``k`` at which each maximum is first found (PyTorch's choice on ties; with a NaN,
+    the last NaN, as PyTorch's ``val > max or isnan(val)`` rule gives).
+
+    The offset is the number of leading views whose value is not the maximum, counted with a
+    running "not found yet" mask: ``sum_k [v_0 != out and ... and v_k != out]``.
+    """
+    out = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(out, v, out=out)
+    if not need_arg:
+        return out, None
+    if xp.isnan(out).any():  # the exact rule, offset by offset
+        out = views[0].copy()
+        arg = xp.zeros(out.shape, dtype=xp.int32)
+        for k, v in enumerate(views[1:], 1):
+            upd = (v > out) | xp.isnan(v)
+            xp.copyto(out, v, where=upd)
+            xp.copyto(arg, k, where=upd)
+        return out, arg
+    not_yet = xp.not_equal(views[0], out)
+    arg = not_yet.astype(xp.uint8 if len(views) <= 256 else xp.int32)
+    differs = xp.empty(out.shape, dtype=bool)
+    for v in views[1:-1]:
+        xp.not_equal(v, out, out=differs)
+        not_yet &= differs
+        arg += not_yet
+    return out, arg
+
+
 class MaxPool2d(Function):
     """Max over each window; the gradient goes to the (first) maximum of each window.
 
@@ -181,46 +213,15 @@ class MaxPool2d(Function):
     def forward(self, x, geom, need_arg=True, indices_out=None):
         xp = self.xp
         views = geom.offsets(xp, geom.padded(xp, x, -xp.inf))
-        out = views[0].copy()
-        for v in views[1:]:
-            xp.maximum(out, v, out=out)
-        self.geom = geom
+        out, arg = max_and_offset(xp, views, need_arg)
+        self.geom, self.arg = geom, arg
         if not need_arg:
             return out
-        self.arg = arg = self._first_argmax(views, out)
+        if any(geom.pads):
+            self._first_real_if_all_inf(out, arg)
         if indices_out is not None:
             indices_out.append(self._flat_indices(arg, geom, x.shape[3]))
         return out
-
-    def _first_argmax(self, views, out):
-        """Offset of the first maximum of each window: the number of leading offsets whose
-        value is not the maximum, counted with one running "not found yet" mask."""
-        xp = self.xp
-        if xp.isnan(out).any():  # NaN: PyTorch keeps the last NaN of a window
-            return self._argmax_nan(views)
-        not_yet = xp.not_equal(views[0], out)
-        arg = not_yet.astype(xp.uint8 if len(views) <= 256 else xp.int32)
-        differs = xp.empty(out.shape, dtype=bool)
-        for v in views[1:-1]:
-            xp.not_equal(v, out, out=differs)
-            not_yet &= differs
-            arg += not_yet
-        if any(self.geom.pads):
-            self._first_real_if_all_inf(out, arg)
-        return arg
-
-    def _argmax_nan(self, views):
-        """The slow, exact rule: move to offset k when its value is larger or NaN."""
-        xp = self.xp
-        best = views[0].copy()
-        arg = xp.zeros(best.shape, dtype=xp.int32)
-        for k, v in enumerate(views[1:], 1):
-            upd = (v > best) | xp.isnan(v)
-            xp.copyto(best, v, where=upd)
-            xp.copyto(arg, k, where=upd)
-        if any(self.geom.pads):
-            self._first_real_if_all_inf(best, arg)
-        return arg
 
     def _first_real_if_all_inf(self, out, arg):
         """Windows whose real pixels are all -inf: PyTorch names the first real pixel (the
@@ -458,32 +459,37 @@ def adaptive_avg_pool2d(input: Any, output_size: int | tuple[int | None, int | N
 
 class AdaptiveMaxPool2d(Function):
     """Max over each adaptive window; the gradient goes to the (first) maximum. ``indices_out``
-    as in :class:`MaxPool2d`."""
+    as in :class:`MaxPool2d`.
+
+    A window is a rectangle, so its maximum is separable: first the maximum over each column
+    window of every row, ``(N, C, H, Wo)``, then the maximum of those over each row window,
+    ``(N, C, Ho, Wo)``. Taking the first maximum in both steps gives the first maximum in
+    row-major order (PyTorch's choice); taking the last NaN in both gives its last NaN.
+    """
 
     def forward(self, x, out_hw, indices_out=None):
         xp = self.xp
-        n, c, h, w = x.shape
-        ho, wo = out_hw
-        sh, eh = _adaptive_windows(xp, h, ho)
-        sw, ew = _adaptive_windows(xp, w, wo)
-        out = idx = None
-        for a in range(int((eh - sh).max())):
-            rows = xp.minimum(sh + a, eh - 1)  # a short window repeats its last row
-            for b in range(int((ew - sw).max())):
-                cols = xp.minimum(sw + b, ew - 1)
-                s = x[:, :, rows[:, None], cols[None, :]]  # (N, C, Ho, Wo)
-                pos = rows[:, None] * w + cols[None, :]  # (Ho, Wo)
-                if out is None:
-                    out = s
-                    idx = xp.broadcast_to(pos, s.shape).astype(xp.int64)
-                    continue
-                upd = (s > out) | xp.isnan(s)
-                xp.copyto(out, s, where=upd)
-                xp.copyto(idx, xp.broadcast_to(pos, s.shape), where=upd)
-        self.idx, self.x_shape = idx, x.shape
+        w = x.shape[3]
+        col_max, col_arg = self._reduce(x, out_hw[1], axis=3)  # (N, C, H, Wo)
+        out, row_arg = self._reduce(col_max, out_hw[0], axis=2)  # (N, C, Ho, Wo)
+        col = xp.take_along_axis(col_arg, row_arg, axis=2)  # the column, in the chosen row
+        self.idx, self.x_shape = row_arg * w + col, x.shape
         if indices_out is not None:
-            indices_out.append(idx)
+            indices_out.append(self.idx)
         return out
+
+    def _reduce(self, a, n_out, axis):
+        """Max (and its position) of ``a`` over each adaptive window along ``axis``."""
+        xp = self.xp
+        start, end = _adaptive_windows(xp, a.shape[axis], n_out)
+        shape = [1] * a.ndim
+        shape[axis] = n_out
+        start, end = start.reshape(shape), end.reshape(shape)
+        # offset k of every window (a short window repeats its last element)
+        pos = [xp.minimum(start + k, end - 1) for k in range(int((end - start).max()))]
+        views = [xp.take(a, p.reshape(-1), axis=axis) for p in pos]
+        best, k = max_and_offset(xp, views)
+        return best, xp.minimum(start + k, end - 1)
 
     def backward(self, grad):
         xp = self.xp
