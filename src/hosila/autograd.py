@@ -28,6 +28,7 @@ Non-tensor inputs (Python numbers, axis tuples passed positionally) are constant
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -126,7 +127,9 @@ class Function:
     xp = np
     saved: tuple | None = ()
     parents: tuple = ()
+    next_nodes: Sequence[Any] = ()
     needs_input_grad: tuple = ()
+    retained: Any = None  # the output tensor, when it asked to keep its grad (retain_grad)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -143,22 +146,34 @@ class Function:
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
         """Run the op on tensors (or constants) and record it when a gradient is wanted.
 
-        Returns a new Tensor holding ``forward``'s result.
+        Returns a new Tensor holding ``forward``'s result. The graph edge to each input is
+        the node that made it (its ``Function``, or the tensor itself for a leaf), taken now:
+        an input that is later changed in place (``x[i] = v``) keeps its old edge here.
         """
         ctx = cls()
         T = Tensor
-        arrays = [x.data if isinstance(x, T) else x for x in inputs]
+        arrays = []
+        nodes = []
+        record = False
+        for x in inputs:
+            if isinstance(x, T):
+                arrays.append(x.data)
+                if x.requires_grad and _grad_enabled:
+                    record = True
+                    nodes.append(x._ctx or x)
+                else:
+                    nodes.append(None)
+            else:
+                arrays.append(x)
+                nodes.append(None)
         out = ctx.forward(*arrays, **kwargs)
-        if _grad_enabled:
-            needs = tuple(isinstance(x, T) and x.requires_grad for x in inputs)
-            if True in needs:
-                ctx.parents = inputs
-                ctx.needs_input_grad = needs
-                if _anomaly_mode:
-                    _check_finite(out, ctx.name, "forward")
-                return T._from_op(out, ctx)
         if _anomaly_mode:
             _check_finite(out, ctx.name, "forward")
+        if record:
+            ctx.parents = inputs
+            ctx.next_nodes = nodes
+            ctx.needs_input_grad = tuple(n is not None for n in nodes)
+            return T._from_op(out, ctx)
         return T._from_op(out, None)
 
 
@@ -189,23 +204,28 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _topological_order(roots: Sequence[Any]) -> list[Any]:
-    """Tensors that lead to ``roots``, each after all tensors it depends on (iterative DFS)."""
+    """Graph nodes that lead to ``roots``, each after every node it depends on.
+
+    A node is a :class:`Function` (an op that was recorded) or a leaf tensor. The search is
+    an iterative depth-first search, so a 10 000-op chain does not hit Python's recursion
+    limit.
+    """
     order: list[Any] = []
     visited: set[int] = set()
     stack: list[tuple[Any, bool]] = [(r, False) for r in roots]
+    F = Function
     while stack:
-        t, done = stack.pop()
+        n, done = stack.pop()
         if done:
-            order.append(t)
+            order.append(n)
             continue
-        if id(t) in visited:
+        if id(n) in visited:
             continue
-        visited.add(id(t))
-        stack.append((t, True))
-        ctx = t._ctx
-        if ctx is not None:
-            for p, need in zip(ctx.parents, ctx.needs_input_grad, strict=True):
-                if need and id(p) not in visited:
+        visited.add(id(n))
+        stack.append((n, True))
+        if isinstance(n, F):
+            for p in n.next_nodes:
+                if p is not None and id(p) not in visited:
                     stack.append((p, False))
     return order
 
@@ -261,51 +281,95 @@ def backward(
                 raise RuntimeError(
                     f"backward: gradient has shape {g.shape} but the output has shape {t.shape}"
                 )
-        key = id(t)
+            if g.dtype != t.data.dtype:
+                g = g.astype(t.data.dtype)
+        node = t._ctx or t
+        key = id(node)
         grads[key] = grads[key] + g if key in grads else g
-        roots.append(t)
+        roots.append(node)
 
+    F = Function
     with no_grad():
-        for t in reversed(_topological_order(roots)):
-            g = grads.pop(id(t), None)
+        for node in reversed(_topological_order(roots)):
+            g = grads.pop(id(node), None)
             if g is None:
                 continue
-            ctx = t._ctx
-            if ctx is None or t._retains_grad:
-                _accumulate_grad(t, g)
-            if ctx is None:
+            if not isinstance(node, F):  # a leaf tensor
+                _accumulate_grad(node, g)
                 continue
-            if ctx.saved is None:
+            if node.retained is not None:
+                _accumulate_grad(node.retained, g)
+            saved = node.saved
+            if saved is None:
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time (or after "
-                    f"its buffers were freed) at {ctx.name}; pass retain_graph=True to the "
+                    f"its buffers were freed) at {node.name}; pass retain_graph=True to the "
                     f"first backward if you need to backward twice"
                 )
-            in_grads = ctx.backward(g)
-            if not isinstance(in_grads, tuple):
+            in_grads = node.backward(g)
+            del g
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
-            if not retain_graph:
-                ctx.saved = None
-            for p, need, pg in zip(ctx.parents, ctx.needs_input_grad, in_grads, strict=False):
-                if not need or pg is None:
+            if saved and not retain_graph:
+                node.saved = None
+            pg = None
+            for p, nxt, pg in zip(node.parents, node.next_nodes, in_grads, strict=False):
+                if nxt is None or pg is None:
                     continue
-                if pg.shape != p.shape:
-                    pg = unbroadcast(pg, p.shape)
-                if pg.dtype != p.data.dtype:
-                    pg = pg.astype(p.data.dtype)
+                pdata = p.data
+                if pg.shape != pdata.shape:
+                    pg = unbroadcast(pg, pdata.shape)
+                if pg.dtype != pdata.dtype:
+                    pg = pg.astype(pdata.dtype)
                 if _anomaly_mode:
-                    _check_finite(pg, ctx.name, "backward")
-                key = id(p)
+                    _check_finite(pg, node.name, "backward")
+                key = id(nxt)
                 prev = grads.get(key)
                 grads[key] = pg if prev is None else prev + pg
+            del in_grads, pg
 
 
 def _accumulate_grad(t: Any, g: Any) -> None:
-    """Add ``g`` into ``t.grad`` (a fresh array the first time: ``g`` may be shared)."""
+    """Add ``g`` into ``t.grad``.
+
+    The first time, ``g`` is kept without a copy when nothing else can see it (it owns its
+    memory, is writeable and has no other reference); otherwise it is copied, since backward
+    results may be views shared between inputs (``a + b`` gives both the same array).
+    """
     if t.grad is None:
-        t.grad = t.xp.array(g, dtype=t.data.dtype, copy=True)
+        if (
+            g.base is None
+            and g.flags.writeable
+            and g.dtype == t.data.dtype
+            and type(g) is t.xp.ndarray
+            and _getrefcount(g) <= _EXCLUSIVE_REFS
+        ):
+            t.grad = g
+        else:
+            t.grad = t.xp.array(g, dtype=t.data.dtype, copy=True)
     else:
         t.grad = t.grad + g
+
+
+def _exclusive_refs() -> int:
+    """The reference count an array has inside ``_accumulate_grad`` when only the caller's
+    local variable holds it (measured, so that it holds on every CPython version)."""
+
+    def probe(a: Any) -> int:
+        return _getrefcount(a)
+
+    def caller() -> int:
+        a = np.zeros(1)
+        return probe(a)
+
+    return caller()
+
+
+def _getrefcount(obj: Any) -> int:
+    return sys.getrefcount(obj)
+
+
+_EXCLUSIVE_REFS = _exclusive_refs()
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,7 +84,15 @@ class Pow(Function):
         ga = gb = None
         with xp.errstate(divide="ignore", invalid="ignore"):
             if need_a:
-                ga = grad * b * xp.power(a, b - 1)
+                # an exponent of 0 has derivative 0 everywhere (also at a = 0), as in PyTorch
+                if isinstance(b, xp.ndarray):
+                    ga = xp.where(b == 0, 0, grad * b * xp.power(a, b - 1))
+                elif b == 0:
+                    ga = xp.zeros_like(grad)
+                elif b == 2:
+                    ga = grad * (2 * a)
+                else:
+                    ga = grad * b * xp.power(a, b - 1)
             if need_b:
                 log_a = xp.log(xp.where((a == 0) & (b >= 0), 1, a))
                 gb = grad * out * log_a
@@ -150,6 +158,67 @@ class Cos(Function):
         return -grad * self.xp.sin(self.saved[0])
 
 
+class Log1p(Function):
+    """log(1 + a), accurate for small a."""
+
+    def forward(self, a):
+        self.saved = (a,)
+        return self.xp.log1p(a)
+
+    def backward(self, grad):
+        return grad / (1 + self.saved[0])
+
+
+class Expm1(Function):
+    """exp(a) − 1, accurate for small a."""
+
+    def forward(self, a):
+        out = self.xp.expm1(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad):
+        return grad * (self.saved[0] + 1)
+
+
+class Rounding(Function):
+    """``floor``, ``ceil``, ``round``, ``trunc`` or ``sign``: piecewise constant, so the
+    gradient is zero everywhere (PyTorch's convention)."""
+
+    def forward(self, a, fn):
+        self.shape = a.shape
+        return getattr(self.xp, fn)(a)
+
+    def backward(self, grad):
+        return self.xp.zeros(self.shape, dtype=grad.dtype)
+
+
+class Remainder(Function):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``).
+
+    a − b·floor(a/b): d/da = 1, d/db = −floor(a/b).
+    """
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return self.xp.remainder(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved
+        gb = -grad * self.xp.floor_divide(a, b) if self.needs_input_grad[1] else None
+        return grad, gb
+
+
+class FloorDivide(Function):
+    """``a // b`` rounded toward −inf. Not differentiable: backward raises, as in PyTorch."""
+
+    def forward(self, a, b):
+        return self.xp.floor_divide(a, b)
+
+    def backward(self, grad):
+        raise RuntimeError("floor_divide: the derivative of // is not implemented (as in PyTorch)")
+
+
 # ---- activations ----------------------------------------------------------------------------
 
 
@@ -205,6 +274,41 @@ class Clamp(Function):
         if hi is not None:
             mask = mask & (a <= hi)
         return grad * mask
+
+
+class ClampTensor(Function):
+    """Clip to tensor bounds ``lo`` and/or ``hi`` (broadcasting; either may be None).
+
+    out = min(max(a, lo), hi). The gradient goes to ``a`` where lo ≤ a ≤ hi, to ``lo`` where
+    a < lo, to ``hi`` where a > hi; where lo > hi the result is ``hi`` and so is the gradient.
+    """
+
+    def forward(self, a, lo, hi):
+        xp = self.xp
+        out = a if lo is None else xp.maximum(a, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        self.saved = (a, lo, hi)
+        return out
+
+    def backward(self, grad):
+        a, lo, hi = self.saved
+        zero = self.xp.zeros((), dtype=grad.dtype)
+        keep = True
+        glo = ghi = None
+        if lo is not None:
+            below = a < lo
+            keep = ~below
+            if hi is not None:
+                below = below & (lo <= hi)
+            glo = self.xp.where(below, grad, zero)
+        if hi is not None:
+            above = a > hi
+            if lo is not None:
+                above = above | (lo > hi)
+            keep = keep & ~above
+            ghi = self.xp.where(above, grad, zero)
+        return self.xp.where(keep, grad, zero), glo, ghi
 
 
 class Maximum(Function):
@@ -263,6 +367,12 @@ __all__: list[Any] = [
     "Sigmoid",
     "ReLU",
     "Clamp",
+    "ClampTensor",
+    "Log1p",
+    "Expm1",
+    "Rounding",
+    "Remainder",
+    "FloorDivide",
     "Maximum",
     "Minimum",
     "Where",

@@ -44,6 +44,52 @@ class Mean(Function):
         return self.xp.broadcast_to(g, self.shape)
 
 
+class Var(Function):
+    """Variance over ``axes`` with ``correction`` (Bessel's: divide by N − correction); with
+    ``take_sqrt`` the standard deviation.
+
+    d var/da = 2 (a − mean) / (N − correction); d std/da = that / (2 std), taken as 0 where
+    std = 0 (a constant input), as PyTorch does.
+    """
+
+    def forward(self, a, axes, correction=1, keepdim=False, take_sqrt=False):
+        xp = self.xp
+        n = 1
+        for ax in axes:
+            n *= a.shape[ax]
+        centred = a - a.mean(axis=axes, keepdims=True)
+        dof = n - correction
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = (centred * centred).sum(axis=axes, keepdims=True) / (dof if dof > 0 else 0.0)
+        if take_sqrt:
+            out = xp.sqrt(out)
+        self.saved = (centred, out)
+        self.axes, self.keepdim, self.dof, self.take_sqrt = axes, keepdim, dof, take_sqrt
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, grad):
+        xp = self.xp
+        centred, out = self.saved
+        g = _keep(grad, self.axes, self.keepdim)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if self.take_sqrt:
+                g = xp.where(out == 0, 0, g / (2 * out))
+            scale = 2.0 / self.dof if self.dof > 0 else xp.inf
+            return g * (scale * centred)
+
+
+class CumSum(Function):
+    """Running sum along ``axis``; backward is the running sum of the gradient from the end."""
+
+    def forward(self, a, axis, dtype=None):
+        self.axis = axis
+        return self.xp.cumsum(a, axis=axis, dtype=dtype)
+
+    def backward(self, grad):
+        xp = self.xp
+        return xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis)
+
+
 class AMax(Function):
     """Max over ``axes``; the gradient is shared evenly between tied maxima (PyTorch's amax)."""
 

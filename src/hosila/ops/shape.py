@@ -99,11 +99,61 @@ class Flip(Function):
 
 
 class Pad(Function):
-    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis, all ≥ 0."""
+    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis, all ≥ 0.
+
+    Backward cuts the gradient of the original region back out.
+    """
 
     def forward(self, a, widths, value=0.0):
         self.index = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape, strict=True))
-        return self.xp.pad(a, widths, mode="constant", constant_values=value)
+        shape = tuple(n + lo + hi for (lo, hi), n in zip(widths, a.shape, strict=True))
+        out = self.xp.full(shape, value, dtype=a.dtype)
+        out[self.index] = a
+        return out
 
     def backward(self, grad):
         return grad[self.index]
+
+
+class SetItem(Function):
+    """``a[index] = value`` as a new array (the old one stays intact for earlier ops).
+
+    The gradient of ``a`` is the upstream gradient with the overwritten positions zeroed; the
+    gradient of ``value`` is the upstream gradient at those positions (summed back to
+    ``value``'s shape by the engine when it was broadcast).
+    """
+
+    def forward(self, a, value, index):
+        self.index = index
+        out = a.copy()
+        out[index] = value
+        return out
+
+    def backward(self, grad):
+        ga = None
+        if self.needs_input_grad[0]:
+            ga = grad.copy()
+            ga[self.index] = 0
+        gv = grad[self.index] if self.needs_input_grad[1] else None
+        return ga, gv
+
+
+class Gather(Function):
+    """``out[i][j][k] = a[i][index[i][j][k]][k]`` for ``axis`` = 1 (PyTorch's ``gather``).
+
+    ``index`` has ``a``'s number of dims and is no larger than ``a`` outside ``axis``; the
+    backward adds the gradient into the gathered positions (repeats accumulate).
+    """
+
+    def forward(self, a, index, axis):
+        xp = self.xp
+        self.shape, self.axis = a.shape, axis
+        grid = list(xp.ogrid[tuple(slice(n) for n in index.shape)])
+        grid[axis] = index
+        self.where = tuple(grid)
+        return a[self.where]
+
+    def backward(self, grad):
+        full = self.xp.zeros(self.shape, dtype=grad.dtype)
+        self.xp.add.at(full, self.where, grad)
+        return full
