@@ -42,6 +42,11 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "unbroadcast",
+    "grad",
+    "gradcheck",
+    "jacobian",
+    "GradcheckError",
+    "detect_anomaly",
 ]
 
 # The tensor class, registered by hosila.tensor when it is imported (tensor.py builds on this
@@ -234,6 +239,7 @@ def backward(
     tensors: Any | Sequence[Any],
     grad_tensors: Any | Sequence[Any] | None = None,
     retain_graph: bool = False,
+    inputs: Any | Sequence[Any] | None = None,
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` by the chain rule.
 
@@ -243,9 +249,66 @@ def backward(
             it); may be omitted for a single-element output, where it is 1.
         retain_graph: keep the buffers the ops saved, so backward can run through the graph
             again. Without it they are freed and a second pass is a RuntimeError.
+        inputs: when given, only these tensors get ``.grad`` accumulated (PyTorch's
+            ``backward(inputs=...)``); other leaves are left alone.
 
     Leaves accumulate: call ``zero_grad`` (or set ``.grad = None``) between steps, as in PyTorch.
     """
+    capture = None
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        capture = _capture_for(inputs, "backward")
+    _run_backward(tensors, grad_tensors, retain_graph, capture)
+    if capture is not None:
+        for t in inputs:
+            g = capture.get(id(t._ctx or t))
+            if g is not None:
+                _accumulate_grad(t, g)
+
+
+def grad(
+    outputs: Any | Sequence[Any],
+    inputs: Any | Sequence[Any],
+    grad_outputs: Any | Sequence[Any] | None = None,
+    retain_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
+
+    Like ``torch.autograd.grad``: returns one Tensor (or None when unused and
+    ``allow_unused``) per input, of the input's shape; no ``.grad`` is touched.
+    """
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    capture = _capture_for(inputs, "grad")
+    _run_backward(outputs, grad_outputs, retain_graph, capture)
+    out = []
+    for i, t in enumerate(inputs):
+        g = capture.get(id(t._ctx or t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} of shape {t.shape} was not used to compute the outputs "
+                    f"(pass allow_unused=True to get None for it)"
+                )
+            out.append(None)
+        else:
+            out.append(Tensor._from_op(t.xp.array(g, dtype=t.data.dtype, copy=True), None))
+    return tuple(out)
+
+
+def _capture_for(inputs: list, op: str) -> dict:
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"{op}: input {i} is not a tensor that requires grad")
+    return {id(t._ctx or t): None for t in inputs}
+
+
+def _run_backward(
+    tensors: Any, grad_tensors: Any, retain_graph: bool, capture: dict | None
+) -> None:
+    """The backward pass. With ``capture`` (node id -> None), the gradients reaching those
+    nodes are stored there instead of accumulating into the leaves."""
     T = Tensor
     if isinstance(tensors, T):
         tensors = [tensors]
@@ -294,10 +357,15 @@ def backward(
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if not isinstance(node, F):  # a leaf tensor
+            if capture is not None:
+                if id(node) in capture:
+                    capture[id(node)] = g
+                if not isinstance(node, F):
+                    continue
+            elif not isinstance(node, F):  # a leaf tensor
                 _accumulate_grad(node, g)
                 continue
-            if node.retained is not None:
+            elif node.retained is not None:
                 _accumulate_grad(node.retained, g)
             saved = node.saved
             if saved is None:
@@ -416,7 +484,12 @@ def normalize_dims(dim: int | Iterable[int] | None, ndim: int, op: str) -> tuple
     """
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    if isinstance(dim, int | np.integer):
+        dims = (dim,)
+    elif isinstance(dim, tuple | list):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     out = []
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     for d in dims:
@@ -430,8 +503,155 @@ def normalize_dims(dim: int | Iterable[int] | None, ndim: int, op: str) -> tuple
         out.append(int(d) % max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: dim {dim!r} names a dimension twice")
+    if ndim == 0:  # dim 0 / -1 of a 0-d tensor is the tensor itself: nothing to reduce
+        return ()
     return tuple(sorted(out))
 
 
 class DimError(IndexError, ValueError):
     """A dimension index out of range: an IndexError (as in PyTorch) and a ValueError."""
+
+
+# --------------------------------------------------------------------------------------------
+# Checking gradients: Jacobians and finite differences
+# --------------------------------------------------------------------------------------------
+
+
+def _as_tuple(x: Any) -> tuple[tuple, bool]:
+    if isinstance(x, tuple | list):
+        return tuple(x), True
+    return (x,), False
+
+
+def _analytic_jacobian(outputs: Sequence[Any], inputs: Sequence[Any]) -> list[list[Any]]:
+    """J[o][i]: array of shape out_o.shape + in_i.shape, row by row with one backward pass
+    per output element (the rows of J are vector-Jacobian products with unit vectors)."""
+    diff = [j for j, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    result = []
+    for out in outputs:
+        rows = [np.zeros(out.shape + x.shape, dtype=x.data.dtype) for x in inputs]
+        if out.requires_grad and out.data.size:
+            flat_rows = [r.reshape((out.data.size,) + inputs[j].shape) for j, r in enumerate(rows)]
+            for k in range(out.data.size):
+                seed = np.zeros(out.data.size, dtype=out.data.dtype)
+                seed[k] = 1
+                capture = {id(inputs[j]._ctx or inputs[j]): None for j in diff}
+                _run_backward(out, seed.reshape(out.shape), True, capture)
+                for j in diff:
+                    g = capture[id(inputs[j]._ctx or inputs[j])]
+                    if g is not None:
+                        flat_rows[j][k] = g
+        result.append(rows)
+    return result
+
+
+def jacobian(func: Any, inputs: Any) -> Any:
+    """The full Jacobian of ``func`` at ``inputs``: J_ij = ∂y_i/∂x_j, as
+    ``torch.autograd.functional.jacobian``.
+
+    Args:
+        func: takes the input tensor(s) and returns a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of tensors (they need not require grad; copies do).
+
+    Returns:
+        For one input and one output, a tensor of shape ``out.shape + in.shape``. For a tuple
+        of inputs, a tuple over the inputs; for a tuple of outputs, a tuple over the outputs
+        (of tuples over the inputs when both are tuples).
+    """
+    xs, tuple_in = _as_tuple(inputs)
+    leaves = []
+    for i, x in enumerate(xs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"jacobian: input {i} must be a Tensor, got {type(x).__name__}")
+        if x.data.dtype.kind != "f":
+            raise TypeError(f"jacobian: input {i} must be a floating-point tensor, got {x.dtype}")
+        leaves.append(Tensor(x.data.copy(), requires_grad=True))
+    with enable_grad():
+        outs, tuple_out = _as_tuple(func(*leaves))
+        for o, out in enumerate(outs):
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"jacobian: output {o} of func must be a Tensor, got {type(out).__name__}"
+                )
+        J = _analytic_jacobian(outs, leaves)
+    J = [[Tensor._from_op(j, None) for j in row] for row in J]
+    if tuple_out:
+        return tuple(tuple(row) if tuple_in else row[0] for row in J)
+    return tuple(J[0]) if tuple_in else J[0][0]
+
+
+class GradcheckError(RuntimeError):
+    """Analytical and numerical gradients disagree (raised by :func:`gradcheck`)."""
+
+
+def gradcheck(
+    fn: Any,
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare backward's gradients with centred differences, in float64.
+
+    Every floating-point input is copied to float64; those that require grad are checked.
+    For each output element i and input element j, the analytical ∂y_i/∂x_j (from backward)
+    must match (f(x + eps e_j) − f(x − eps e_j))_i / (2 eps) within ``atol + rtol·|numerical|``.
+
+    Returns True, or raises :class:`GradcheckError` naming the worst element (input, output
+    index, input index), both values and the relative error (returns False instead when
+    ``raise_exception`` is False).
+    """
+    xs, _ = _as_tuple(inputs)
+    ins = []
+    for x in xs:
+        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+            ins.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+        else:
+            ins.append(x)
+    diff = [i for i, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck: at least one input must be a tensor with requires_grad=True")
+
+    def run() -> list:
+        outs, _ = _as_tuple(fn(*ins))
+        return [o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+
+    with enable_grad():
+        outs = run()
+        analytic = _analytic_jacobian(outs, ins)
+    worst = None
+    for i in diff:
+        x = ins[i].data
+        flat = x.reshape(-1)  # a view: the leaf's data changes in place below
+        for j in range(flat.size):
+            orig = flat[j]
+            with no_grad():
+                flat[j] = orig + eps
+                plus = [o.data.copy() for o in run()]
+                flat[j] = orig - eps
+                minus = [o.data.copy() for o in run()]
+                flat[j] = orig
+            idx_in = np.unravel_index(j, x.shape) if x.ndim else ()
+            for o, (p, m) in enumerate(zip(plus, minus, strict=True)):
+                numeric = (p - m) / (2 * eps)
+                ana = analytic[o][i][(...,) + tuple(idx_in)]
+                err = np.abs(ana - numeric) - (atol + rtol * np.abs(numeric))
+                err = np.where(np.isnan(ana) != np.isnan(numeric), np.inf, np.nan_to_num(err))
+                if err.size and err.max() > 0:
+                    k = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+                    score = float(err[k])
+                    if worst is None or score > worst[0]:
+                        worst = (score, i, o, tuple(int(v) for v in k), idx_in, ana[k], numeric[k])
+    if worst is None:
+        return True
+    _, i, o, k, j, a, n = worst
+    rel = abs(a - n) / max(abs(n), 1e-300)
+    msg = (
+        f"gradcheck: gradient mismatch for input {i} at element {tuple(int(v) for v in j)} "
+        f"(output {o}, element {k}): analytical {float(a)!r}, numerical {float(n)!r}, "
+        f"relative error {rel:.3g} (atol={atol}, rtol={rtol})"
+    )
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False

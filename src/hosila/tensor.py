@@ -141,7 +141,7 @@ class Tensor:
         """The shape, or the length of dimension ``dim``."""
         if dim is None:
             return self.data.shape
-        return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]]
+        return self.data.shape[_one_dim(dim, self.ndim, "size")]
 
     @property
     def ndim(self) -> int:
@@ -296,9 +296,7 @@ class Tensor:
         Gradients accumulate across calls; the graph's saved buffers are freed unless
         ``retain_graph=True``.
         """
-        if inputs is not None:
-            raise NotImplementedError("backward(inputs=...) is not supported")
-        autograd.backward(self, gradient, retain_graph=retain_graph)
+        autograd.backward(self, gradient, retain_graph=retain_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph (requires_grad False)."""
@@ -922,6 +920,9 @@ def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
     da, db = a.data.dtype, b.data.dtype
     za, zb = a.data.ndim == 0, b.data.ndim == 0
     if za == zb:
+        ca, cb = _category(da), _category(db)
+        if ca != cb:  # int64 with float32 is float32 (NumPy would say float64)
+            return da if ca > cb else db
         return np.promote_types(da, db)
     dim_dt, zero_dt = (db, da) if za else (da, db)
     return zero_dt if _category(zero_dt) > _category(dim_dt) else dim_dt
@@ -984,6 +985,14 @@ def _index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return index
+
+
+def _one_dim(dim: Any, ndim: int, op: str) -> int:
+    """One dim index, checked and made non-negative (0 for a 0-d tensor)."""
+    if not isinstance(dim, _builtin_int | np.integer) or isinstance(dim, _builtin_bool):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    axes = normalize_dims(dim, ndim, op)
+    return axes[0] if axes else 0
 
 
 def _to_tensor(x: Any) -> Tensor:
@@ -1288,7 +1297,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
     a = _to_tensor(a)
     if dtype is not None:
         a = a.to(dtype)
-    elif a.data.dtype.kind in "bi" and a.data.dtype != int64:
+    elif a.data.dtype.kind in "biu" and a.data.dtype != int64:
         a = a.to(int64)
     return R.Sum.apply(a, normalize_dims(dim, a.ndim, "sum"), keepdim)
 
@@ -1327,7 +1336,7 @@ def _max_min(a: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
         return amax(a) if op == "max" else amin(a)
     if not isinstance(dim, _builtin_int | np.integer):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    axis = normalize_dims(dim, a.ndim, op)[0] if a.ndim else 0
+    axis = _one_dim(dim, a.ndim, op)
     data = a.data if a.ndim else a.data.reshape(1)
     idx = (np.argmax if op == "max" else np.argmin)(data, axis=axis, keepdims=True)
     src = a if a.ndim else a.reshape(1)
@@ -1377,7 +1386,7 @@ def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return Tensor._from_op(
             np.asarray(out, dtype=int64).reshape((1,) * a.ndim if keepdim else ()), None
         )
-    axis = normalize_dims(dim, a.ndim, "argmax")[0]
+    axis = _one_dim(dim, a.ndim, "argmax")
     return Tensor._from_op(np.argmax(a.data, axis=axis, keepdims=keepdim).astype(int64), None)
 
 
@@ -1390,7 +1399,7 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return Tensor._from_op(
             np.asarray(out, dtype=int64).reshape((1,) * a.ndim if keepdim else ()), None
         )
-    axis = normalize_dims(dim, a.ndim, "argmin")[0]
+    axis = _one_dim(dim, a.ndim, "argmin")
     return Tensor._from_op(np.argmin(a.data, axis=axis, keepdims=keepdim).astype(int64), None)
 
 
@@ -1403,13 +1412,13 @@ def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 def softmax(a: Tensor, dim: int) -> Tensor:
     """exp(a) / sum(exp(a), dim), stable for large logits."""
     a = _floating(_to_tensor(a), "softmax")
-    return R.Softmax.apply(a, normalize_dims(dim, a.ndim, "softmax")[0] if a.ndim else 0)
+    return R.Softmax.apply(a, _one_dim(dim, a.ndim, "softmax"))
 
 
 def log_softmax(a: Tensor, dim: int) -> Tensor:
     """a − logsumexp(a, dim), stable for large logits."""
     a = _floating(_to_tensor(a), "log_softmax")
-    return R.LogSoftmax.apply(a, normalize_dims(dim, a.ndim, "log_softmax")[0] if a.ndim else 0)
+    return R.LogSoftmax.apply(a, _one_dim(dim, a.ndim, "log_softmax"))
 
 
 # shape
@@ -1453,8 +1462,8 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if a.ndim == 0:
         return a.reshape(1)
     s, e = (
-        normalize_dims(start_dim, a.ndim, "flatten")[0],
-        normalize_dims(end_dim, a.ndim, "flatten")[0],
+        _one_dim(start_dim, a.ndim, "flatten"),
+        _one_dim(end_dim, a.ndim, "flatten"),
     )
     if s > e:
         raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
@@ -1475,7 +1484,7 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (in range [-ndim-1, ndim])."""
     a = _to_tensor(a)
-    d = normalize_dims(dim, a.ndim + 1, "unsqueeze")[0]
+    d = _one_dim(dim, a.ndim + 1, "unsqueeze")
     return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
 
 
@@ -1487,7 +1496,7 @@ def permute(a: Tensor, dims: Sequence[int]) -> Tensor:
         raise ShapeError(
             f"permute: got {len(dims)} dims {dims} for a tensor with {a.ndim} dimensions"
         )
-    norm = tuple(normalize_dims(d, a.ndim, "permute")[0] for d in dims)
+    norm = tuple(_one_dim(d, a.ndim, "permute") for d in dims)
     if len(set(norm)) != len(norm):
         raise ShapeError(f"permute: dims {dims} repeat a dimension")
     if norm == tuple(range(a.ndim)):
@@ -1500,8 +1509,8 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     a = _to_tensor(a)
     if a.ndim == 0:
         return a
-    d0 = normalize_dims(dim0, a.ndim, "transpose")[0]
-    d1 = normalize_dims(dim1, a.ndim, "transpose")[0]
+    d0 = _one_dim(dim0, a.ndim, "transpose")
+    d1 = _one_dim(dim1, a.ndim, "transpose")
     dims = list(range(a.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return permute(a, dims)
@@ -1542,7 +1551,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise ShapeError("cat: expected a non-empty sequence of tensors")
     ref = tensors[0]
-    axis = normalize_dims(dim, ref.ndim, "cat")[0]
+    axis = _one_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
         if (
             t.ndim != ref.ndim
@@ -1552,7 +1561,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"cat: tensor {i} has shape {t.shape}, which does not match {ref.shape} "
                 f"outside dim {dim}"
             )
-    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    dtype = tensors[0].data.dtype
+    for t in tensors[1:]:
+        dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
     tensors = [t.to(dtype) for t in tensors]
     return S.Cat.apply(*tensors, axis=axis)
 
@@ -1668,7 +1679,7 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         a = a.to(dtype)
     elif a.data.dtype.kind in "biu":
         a = a.to(int64)
-    axis = normalize_dims(dim, a.ndim, "cumsum")[0] if a.ndim else None
+    axis = _one_dim(dim, a.ndim, "cumsum") if a.ndim else None
     if axis is None:
         return Clone.apply(a)
     return R.CumSum.apply(a, axis)
@@ -1824,7 +1835,7 @@ def _repeat(a: Tensor, sizes: tuple[int, ...]) -> Tensor:
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice ``start:start+length`` of dimension ``dim`` (a view)."""
     a = _to_tensor(a)
-    d = normalize_dims(dim, a.ndim, "narrow")[0]
+    d = _one_dim(dim, a.ndim, "narrow")
     n = a.shape[d]
     if start < 0:
         start += n
@@ -1839,7 +1850,7 @@ def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     """Cut ``a`` along ``dim`` into pieces of ``split_size`` (the last may be smaller) or into
     pieces of the sizes in a list ``sections`` (which must add up to the dim's size)."""
     a = _to_tensor(a)
-    d = normalize_dims(dim, a.ndim, "split")[0]
+    d = _one_dim(dim, a.ndim, "split")
     n = a.shape[d]
     if isinstance(split_size_or_sections, _builtin_int | np.integer) and not isinstance(
         split_size_or_sections, _builtin_bool
@@ -1869,7 +1880,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     a = _to_tensor(a)
     if not isinstance(chunks, _builtin_int | np.integer) or chunks <= 0:
         raise ShapeError(f"chunk: chunks must be a positive int, got {chunks!r}")
-    d = normalize_dims(dim, a.ndim, "chunk")[0]
+    d = _one_dim(dim, a.ndim, "chunk")
     n = a.shape[d]
     size = -(-n // chunks) if n else 1
     return split(a, size, dim) if n else (a,)
@@ -1878,7 +1889,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, with that dimension removed."""
     a = _to_tensor(a)
-    d = normalize_dims(dim, a.ndim, "unbind")[0]
+    d = _one_dim(dim, a.ndim, "unbind")
     return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))
 
 
@@ -1892,8 +1903,8 @@ def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
     )
     if len(src) != len(dst):
         raise ShapeError(f"movedim: source {source} and destination {destination} differ in length")
-    src = tuple(normalize_dims(s, a.ndim, "movedim")[0] for s in src)
-    dst = tuple(normalize_dims(s, a.ndim, "movedim")[0] for s in dst)
+    src = tuple(_one_dim(s, a.ndim, "movedim") for s in src)
+    dst = tuple(_one_dim(s, a.ndim, "movedim") for s in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise ShapeError(f"movedim: repeated dims in {source} or {destination}")
     rest = iter(i for i in range(a.ndim) if i not in src)
@@ -1921,7 +1932,7 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """
     a = _to_tensor(a)
     idx = _index_tensor(index, "gather")
-    d = normalize_dims(dim, a.ndim, "gather")[0] if a.ndim else 0
+    d = _one_dim(dim, a.ndim, "gather")
     if idx.ndim != a.ndim:
         raise ShapeError(
             f"gather: index has {idx.ndim} dims {idx.shape} but the input has {a.ndim} {a.shape}"
@@ -1941,7 +1952,7 @@ def take_along_dim(a: Tensor, indices: Any, dim: int) -> Tensor:
     """Like :func:`gather`, with ``indices`` broadcast against ``a`` outside ``dim``."""
     a = _to_tensor(a)
     idx = _index_tensor(indices, "take_along_dim")
-    d = normalize_dims(dim, a.ndim, "take_along_dim")[0]
+    d = _one_dim(dim, a.ndim, "take_along_dim")
     shape = list(
         np.broadcast_shapes(
             a.shape[:d] + (1,) + a.shape[d + 1 :], idx.shape[:d] + (1,) + idx.shape[d + 1 :]
@@ -1958,7 +1969,7 @@ def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
     idx = _index_tensor(index, "index_select")
     if idx.ndim > 1:
         raise ShapeError(f"index_select: index must be 1-D, got shape {idx.shape}")
-    d = normalize_dims(dim, a.ndim, "index_select")[0]
+    d = _one_dim(dim, a.ndim, "index_select")
     return a[(slice(None),) * d + (idx.reshape(-1),)]
 
 
