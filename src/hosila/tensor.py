@@ -616,13 +616,13 @@ class Tensor:
         try:
             target = _infer_shape(shape, self.data.size)
         except ValueError as exc:
-            raise RuntimeError(
+            raise ShapeError(
                 f"view: shape {shape} is invalid for a tensor of shape {self.shape}: {exc}"
             ) from None
         try:
             self.xp.reshape(self.data, target, copy=False)
         except ValueError:
-            raise RuntimeError(
+            raise ShapeError(
                 f"view: a tensor of shape {self.shape} with strides "
                 f"{self.data.strides} cannot be viewed as {target} without a copy; use "
                 f".reshape(...) or .contiguous().view(...)"
