@@ -351,50 +351,61 @@ def _run_backward(
         grads[key] = grads[key] + g if key in grads else g
         roots.append(node)
 
+    global _grad_enabled
+    prev_mode = _grad_enabled
+    _grad_enabled = False  # no graph is recorded while gradients are computed
+    try:
+        _propagate(roots, grads, retain_graph, capture)
+    finally:
+        _grad_enabled = prev_mode
+
+
+def _propagate(roots: list, grads: dict, retain_graph: bool, capture: dict | None) -> None:
+    """Walk the graph from ``roots`` in reverse topological order, calling each op's
+    backward and summing the gradients that reach each node."""
     F = Function
-    with no_grad():
-        for node in reversed(_topological_order(roots)):
-            g = grads.pop(id(node), None)
-            if g is None:
+    for node in reversed(_topological_order(roots)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if capture is not None:
+            if id(node) in capture:
+                capture[id(node)] = g
+            if not isinstance(node, F):
                 continue
-            if capture is not None:
-                if id(node) in capture:
-                    capture[id(node)] = g
-                if not isinstance(node, F):
-                    continue
-            elif not isinstance(node, F):  # a leaf tensor
-                _accumulate_grad(node, g)
+        elif not isinstance(node, F):  # a leaf tensor
+            _accumulate_grad(node, g)
+            continue
+        elif node.retained is not None:
+            _accumulate_grad(node.retained, g)
+        saved = node.saved
+        if saved is None:
+            raise RuntimeError(
+                f"backward: trying to backward through the graph a second time (or after "
+                f"its buffers were freed) at {node.name}; pass retain_graph=True to the "
+                f"first backward if you need to backward twice"
+            )
+        in_grads = node.backward(g)
+        del g
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if saved and not retain_graph:
+            node.saved = None
+        pg = None
+        for p, nxt, pg in zip(node.parents, node.next_nodes, in_grads, strict=False):
+            if nxt is None or pg is None:
                 continue
-            elif node.retained is not None:
-                _accumulate_grad(node.retained, g)
-            saved = node.saved
-            if saved is None:
-                raise RuntimeError(
-                    f"backward: trying to backward through the graph a second time (or after "
-                    f"its buffers were freed) at {node.name}; pass retain_graph=True to the "
-                    f"first backward if you need to backward twice"
-                )
-            in_grads = node.backward(g)
-            del g
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            if saved and not retain_graph:
-                node.saved = None
-            pg = None
-            for p, nxt, pg in zip(node.parents, node.next_nodes, in_grads, strict=False):
-                if nxt is None or pg is None:
-                    continue
-                pdata = p.data
-                if pg.shape != pdata.shape:
-                    pg = unbroadcast(pg, pdata.shape)
-                if pg.dtype != pdata.dtype:
-                    pg = pg.astype(pdata.dtype)
-                if _anomaly_mode:
-                    _check_finite(pg, node.name, "backward")
-                key = id(nxt)
-                prev = grads.get(key)
-                grads[key] = pg if prev is None else prev + pg
-            del in_grads, pg
+            pdata = p.data
+            if pg.shape != pdata.shape:
+                pg = unbroadcast(pg, pdata.shape)
+            if pg.dtype != pdata.dtype:
+                pg = pg.astype(pdata.dtype)
+            if _anomaly_mode:
+                _check_finite(pg, node.name, "backward")
+            key = id(nxt)
+            prev = grads.get(key)
+            grads[key] = pg if prev is None else prev + pg
+        del in_grads, pg
 
 
 def _accumulate_grad(t: Any, g: Any) -> None:
@@ -407,10 +418,10 @@ def _accumulate_grad(t: Any, g: Any) -> None:
     if t.grad is None:
         if (
             g.base is None
+            and type(g) is t.xp.ndarray
+            and sys.getrefcount(g) <= _EXCLUSIVE_REFS
             and g.flags.writeable
             and g.dtype == t.data.dtype
-            and type(g) is t.xp.ndarray
-            and _getrefcount(g) <= _EXCLUSIVE_REFS
         ):
             t.grad = g
         else:
@@ -424,17 +435,13 @@ def _exclusive_refs() -> int:
     local variable holds it (measured, so that it holds on every CPython version)."""
 
     def probe(a: Any) -> int:
-        return _getrefcount(a)
+        return sys.getrefcount(a)
 
     def caller() -> int:
         a = np.zeros(1)
         return probe(a)
 
     return caller()
-
-
-def _getrefcount(obj: Any) -> int:
-    return sys.getrefcount(obj)
 
 
 _EXCLUSIVE_REFS = _exclusive_refs()
@@ -484,6 +491,8 @@ def normalize_dims(dim: int | Iterable[int] | None, ndim: int, op: str) -> tuple
     """
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and 0 <= dim < ndim:  # the common case, fast
+        return (dim,)
     if isinstance(dim, int | np.integer):
         dims = (dim,)
     elif isinstance(dim, tuple | list):

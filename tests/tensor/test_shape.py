@@ -111,6 +111,12 @@ INDEX = {
     "zero_d_tensor": lambda L, a: a[L.tensor(1)],
     "scalar_bool": lambda L, a: a[True],
     "empty_result": lambda L, a: a[:, 3:],
+    "dup_pairs": lambda L, a: a[L.tensor([0, 0, 1]), L.tensor([2, 2, -1])],
+    "dup_rows_negative": lambda L, a: a[L.tensor([-1, 1, 0, -2, 1])],
+    "dup_rows_then_slice": lambda L, a: a[L.tensor([[1, 1], [0, 1]]), :],
+    "dup_inner_dim": lambda L, a: a[:, L.tensor([2, 2, 0])],
+    "empty_index": lambda L, a: a[L.zeros(0, dtype=L.int64)],
+    "mask_then_int": lambda L, a: a[L.tensor([True, False]), 1],
 }
 
 

@@ -13,6 +13,22 @@ from typing import Any
 
 from hosila.autograd import Function
 
+
+def _masked(xp, grad, mask):
+    """``grad`` where ``mask`` is true, exactly 0 elsewhere (``where(mask, grad, 0)``).
+
+    A product with the bool mask is many times faster than ``where`` on large random masks;
+    it is used unless ``grad`` holds inf/nan (where 0·inf would give nan).
+    """
+    out = grad * mask
+    if out.dtype != grad.dtype:
+        out = out.astype(grad.dtype)
+    # one reduction tells whether any inf/nan is present (a finite total means none is)
+    if not xp.isfinite(xp.add.reduce(out, axis=None)):
+        return xp.where(mask, grad, xp.zeros((), dtype=grad.dtype))
+    return out
+
+
 # ---- arithmetic -----------------------------------------------------------------------------
 
 
@@ -237,13 +253,20 @@ class Sigmoid(Function):
     """σ(x) = 1 / (1 + e^(−x)), computed as ½(1 + tanh(x/2)): no overflow for any x."""
 
     def forward(self, a):
-        out = 0.5 * (1 + self.xp.tanh(0.5 * a))
+        xp = self.xp
+        out = xp.multiply(a, 0.5, out=xp.empty(a.shape, a.dtype))
+        xp.tanh(out, out=out)
+        out += 1
+        out *= 0.5
         self.saved = (out,)
         return out
 
     def backward(self, grad):
+        xp = self.xp
         out = self.saved[0]
-        return grad * out * (1 - out)
+        t = xp.subtract(1, out, out=xp.empty(out.shape, out.dtype))
+        t *= out
+        return xp.multiply(t, grad, out=t)
 
 
 class ReLU(Function):
@@ -253,7 +276,7 @@ class ReLU(Function):
         return out
 
     def backward(self, grad):
-        return grad * (self.saved[0] > 0)
+        return _masked(self.xp, grad, self.saved[0] > 0)
 
 
 # ---- selection ------------------------------------------------------------------------------
@@ -292,8 +315,8 @@ class ClampTensor(Function):
         return out
 
     def backward(self, grad):
+        xp = self.xp
         a, lo, hi = self.saved
-        zero = self.xp.zeros((), dtype=grad.dtype)
         keep = True
         glo = ghi = None
         if lo is not None:
@@ -301,14 +324,14 @@ class ClampTensor(Function):
             keep = ~below
             if hi is not None:
                 below = below & (lo <= hi)
-            glo = self.xp.where(below, grad, zero)
+            glo = _masked(xp, grad, below)
         if hi is not None:
             above = a > hi
             if lo is not None:
                 above = above | (lo > hi)
             keep = keep & ~above
-            ghi = self.xp.where(above, grad, zero)
-        return self.xp.where(keep, grad, zero), glo, ghi
+            ghi = _masked(xp, grad, above)
+        return _masked(xp, grad, xp.broadcast_to(keep, grad.shape)), glo, ghi
 
 
 class Maximum(Function):
@@ -345,9 +368,12 @@ class Where(Function):
         return self.xp.where(cond, a, b)
 
     def backward(self, grad):
+        xp = self.xp
         cond = self.saved[0]
-        zero = self.xp.zeros((), dtype=grad.dtype)
-        return None, self.xp.where(cond, grad, zero), self.xp.where(cond, zero, grad)
+        need_a, need_b = self.needs_input_grad[1:]
+        ga = _masked(xp, grad, cond) if need_a else None
+        gb = _masked(xp, grad, ~cond) if need_b else None
+        return None, ga, gb
 
 
 __all__: list[Any] = [

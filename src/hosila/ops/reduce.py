@@ -10,6 +10,32 @@ from __future__ import annotations
 from hosila.autograd import Function
 
 
+def _expand(xp, g, shape):
+    """``g`` (broadcastable) stretched to ``shape`` as a fresh array: cheaper than a
+    broadcast view for small results, and a leaf can keep it as its ``.grad`` uncopied."""
+    if g.shape == shape:
+        return g
+    out = xp.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
+_ONES: dict = {}
+
+
+def _sum_keep(xp, x, axis):
+    """``x`` summed over ``axis``, keeping it (size 1). Over the last axis of a contiguous
+    float array this is a matrix-vector product with ones (BLAS), several times faster than
+    ``add.reduce`` for the row sums of softmax."""
+    if axis == x.ndim - 1 and x.dtype.kind == "f" and x.ndim and x.flags.c_contiguous:
+        key = (x.shape[-1], x.dtype)
+        ones = _ONES.get(key)
+        if ones is None:
+            ones = _ONES[key] = xp.ones((x.shape[-1], 1), dtype=x.dtype)
+        return x @ ones
+    return xp.add.reduce(x, axis=axis, keepdims=True)
+
+
 def _keep(grad, axes, keepdim):
     """Re-insert the reduced ``axes`` as size-1 dimensions when they were dropped."""
     if keepdim or not axes:
@@ -23,11 +49,10 @@ def _keep(grad, axes, keepdim):
 class Sum(Function):
     def forward(self, a, axes, keepdim=False):
         self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
-        return a.sum(axis=axes, keepdims=keepdim)
+        return self.xp.add.reduce(a, axis=axes, keepdims=keepdim)
 
     def backward(self, grad):
-        g = _keep(grad, self.axes, self.keepdim)
-        return self.xp.broadcast_to(g, self.shape)
+        return _expand(self.xp, _keep(grad, self.axes, self.keepdim), self.shape)
 
 
 class Mean(Function):
@@ -37,11 +62,12 @@ class Mean(Function):
         for ax in axes:
             n *= a.shape[ax]
         self.n = n
-        return a.mean(axis=axes, keepdims=keepdim)
+        with self.xp.errstate(invalid="ignore", divide="ignore"):
+            return self.xp.add.reduce(a, axis=axes, keepdims=keepdim) / n
 
     def backward(self, grad):
-        g = _keep(grad, self.axes, self.keepdim) / self.n
-        return self.xp.broadcast_to(g, self.shape)
+        g = _keep(grad, self.axes, self.keepdim) * (1.0 / self.n if self.n else self.xp.nan)
+        return _expand(self.xp, g, self.shape)
 
 
 class Var(Function):
@@ -57,10 +83,12 @@ class Var(Function):
         n = 1
         for ax in axes:
             n *= a.shape[ax]
-        centred = a - a.mean(axis=axes, keepdims=True)
+        centred = a - xp.add.reduce(a, axis=axes, keepdims=True) / n
         dof = n - correction
         with xp.errstate(divide="ignore", invalid="ignore"):
-            out = (centred * centred).sum(axis=axes, keepdims=True) / (dof if dof > 0 else 0.0)
+            out = xp.add.reduce(centred * centred, axis=axes, keepdims=True) / (
+                dof if dof > 0 else 0.0
+            )
         if take_sqrt:
             out = xp.sqrt(out)
         self.saved = (centred, out)
@@ -96,11 +124,8 @@ class AMax(Function):
     mode = "max"
 
     def forward(self, a, axes, keepdim=False):
-        out = (
-            a.max(axis=axes, keepdims=True)
-            if self.mode == "max"
-            else a.min(axis=axes, keepdims=True)
-        )
+        xp = self.xp
+        out = (xp.maximum if self.mode == "max" else xp.minimum).reduce(a, axis=axes, keepdims=True)
         self.saved = (a, out)
         self.axes, self.keepdim = axes, keepdim
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
@@ -108,8 +133,8 @@ class AMax(Function):
     def backward(self, grad):
         a, out = self.saved
         mask = a == out
-        count = mask.sum(axis=self.axes, keepdims=True)
-        return _keep(grad, self.axes, self.keepdim) * mask / count
+        count = self.xp.add.reduce(mask, axis=self.axes, keepdims=True, dtype=grad.dtype)
+        return mask * (_keep(grad, self.axes, self.keepdim) / count)
 
 
 class AMin(AMax):
@@ -143,43 +168,66 @@ class LogSumExp(Function):
 
     def forward(self, a, axes, keepdim=False):
         xp = self.xp
-        m = a.max(axis=axes, keepdims=True)
+        m = xp.maximum.reduce(a, axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        e = xp.subtract(a, m, out=xp.empty(a.shape, a.dtype))
+        xp.exp(e, out=e)
+        out = xp.log(xp.add.reduce(e, axis=axes, keepdims=True)) + m
         self.saved = (a, out)
         self.axes, self.keepdim = axes, keepdim
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
 
     def backward(self, grad):
+        xp = self.xp
         a, out = self.saved
-        # d/da logsumexp(a) = softmax(a)
-        return _keep(grad, self.axes, self.keepdim) * self.xp.exp(a - out)
+        # d/da logsumexp(a) = softmax(a) = exp(a − logsumexp(a))
+        s = xp.subtract(a, out, out=xp.empty(a.shape, a.dtype))
+        xp.exp(s, out=s)
+        return xp.multiply(s, _keep(grad, self.axes, self.keepdim), out=s)
 
 
 class Softmax(Function):
-    """softmax(a)_i = exp(a_i − max) / Σ_j exp(a_j − max) along ``axis``."""
+    """softmax(a)_i = exp(a_i − max) / Σ_j exp(a_j − max) along ``axis``.
+
+    Temporaries are reused in place (``out=``): one fresh array per pass.
+    """
 
     def forward(self, a, axis):
-        e = self.xp.exp(a - a.max(axis=axis, keepdims=True))
-        out = e / e.sum(axis=axis, keepdims=True)
-        self.saved, self.axis = (out,), axis
-        return out
+        xp = self.xp
+        e = xp.subtract(
+            a, xp.maximum.reduce(a, axis=axis, keepdims=True), out=xp.empty(a.shape, a.dtype)
+        )
+        xp.exp(e, out=e)
+        xp.divide(e, _sum_keep(xp, e, axis), out=e)
+        self.saved, self.axis = (e,), axis
+        return e
 
     def backward(self, grad):
+        xp = self.xp
         s = self.saved[0]
         # J = diag(s) − s sᵀ, so Jᵀg = s ⊙ (g − Σ g⊙s)
-        return s * (grad - (grad * s).sum(axis=self.axis, keepdims=True))
+        t = xp.multiply(grad, s, out=xp.empty(s.shape, s.dtype))
+        xp.subtract(grad, _sum_keep(xp, t, self.axis), out=t)
+        return xp.multiply(t, s, out=t)
 
 
 class LogSoftmax(Function):
     """log softmax(a) = a − logsumexp(a) along ``axis`` (stable for large logits)."""
 
     def forward(self, a, axis):
-        shifted = a - a.max(axis=axis, keepdims=True)
-        out = shifted - self.xp.log(self.xp.exp(shifted).sum(axis=axis, keepdims=True))
+        xp = self.xp
+        shifted = xp.subtract(
+            a, xp.maximum.reduce(a, axis=axis, keepdims=True), out=xp.empty(a.shape, a.dtype)
+        )
+        lse = xp.log(_sum_keep(xp, xp.exp(shifted), axis))
+        out = xp.subtract(shifted, lse, out=shifted)
         self.saved, self.axis = (out,), axis
         return out
 
     def backward(self, grad):
+        xp = self.xp
         out = self.saved[0]
-        return grad - self.xp.exp(out) * grad.sum(axis=self.axis, keepdims=True)
+        # d/da_j Σ_i g_i (a_i − lse) = g_j − softmax_j Σ_i g_i
+        e = xp.exp(out, out=xp.empty(out.shape, out.dtype))
+        xp.multiply(e, _sum_keep(xp, grad, self.axis), out=e)
+        return xp.subtract(grad, e, out=e)

@@ -51,24 +51,80 @@ def _is_advanced(index) -> bool:
 class GetItem(Function):
     """``a[index]`` with NumPy's (= PyTorch's) rules: ints, slices, None, ..., arrays, masks.
 
-    Backward writes the gradient into a zero array at the same positions; with integer-array
-    indices an element picked twice receives both gradients (``add.at``).
+    Backward writes the gradient into a zero array at the same positions. With integer-array
+    indices an element picked twice receives both gradients: when the forward finds that no
+    position repeats, a plain assignment does it; otherwise the gradient rows are summed per
+    index (sort + ``add.reduceat``) for a single index array, or by ``add.at`` in general.
     """
 
     def forward(self, a, index):
-        self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        self.shape, self.index = a.shape, index
         self.advanced = _is_advanced(index)
-        out = a[index]
-        return out
+        self.unique = self.advanced and _picks_unique(self.xp, index, a.shape)
+        return a[index]
 
     def backward(self, grad):
         xp = self.xp
         full = xp.zeros(self.shape, dtype=grad.dtype)
-        if self.advanced:
-            xp.add.at(full, self.index, grad)
-        else:
+        if not self.advanced or self.unique:
             full[self.index] = grad
+            return full
+        rows = _row_index(xp, self.index)
+        if rows is not None:  # a[idx] / a[idx, :, ...]: sum the gradient rows per index
+            n = self.shape[0]
+            idx = rows.reshape(-1) % n
+            g2 = grad.reshape(idx.size, -1)
+            order = xp.argsort(idx, kind="stable")
+            sidx = idx[order]
+            starts = xp.flatnonzero(xp.concatenate(([True], sidx[1:] != sidx[:-1])))
+            if idx.size:
+                full.reshape(n, -1)[sidx[starts]] = xp.add.reduceat(g2[order], starts, axis=0)
+            return full
+        xp.add.at(full, self.index, grad)
         return full
+
+
+def _row_index(xp, index):
+    """The integer array when ``index`` is one integer array, alone or followed by full
+    slices (it picks whole rows of the first dim); else None."""
+    items = index if isinstance(index, tuple) else (index,)
+    first = items[0] if items else None
+    if not isinstance(first, xp.ndarray) or first.dtype.kind not in "iu":
+        return None
+    if any(not (isinstance(i, slice) and i == slice(None)) for i in items[1:]):
+        return None
+    return first
+
+
+def _picks_unique(xp, index, shape) -> bool:
+    """True when an advanced ``index`` selects no position twice (so the backward can assign
+    instead of accumulate): a bool mask, or leading integer arrays whose combined positions
+    are distinct, followed by basic indices only."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = []
+    for it in items:
+        if isinstance(it, list):
+            it = xp.asarray(it)
+        if not isinstance(it, xp.ndarray):
+            break
+        if it.dtype == bool:
+            return len(items) == 1 or all(
+                not isinstance(r, list | xp.ndarray) for r in items if r is not it
+            )
+        if it.dtype.kind not in "iu":
+            return False
+        arrays.append(it)
+    if not arrays or len(arrays) > len(shape):
+        return False
+    if any(isinstance(r, list | xp.ndarray) for r in items[len(arrays) :]):
+        return False
+    try:
+        flat = xp.ravel_multi_index(
+            xp.broadcast_arrays(*arrays), shape[: len(arrays)], mode="wrap"
+        ).reshape(-1)
+    except ValueError:
+        return False
+    return xp.unique(flat).size == flat.size
 
 
 class Cat(Function):
