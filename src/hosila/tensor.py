@@ -857,6 +857,70 @@ class Tensor:
     def mm(self, other: Tensor) -> Tensor:
         return mm(self, other)
 
+    def bmm(self, other: Tensor) -> Tensor:
+        return bmm(self, other)
+
+    def dot(self, other: Tensor) -> Tensor:
+        return dot(self, other)
+
+    def outer(self, other: Tensor) -> Tensor:
+        return outer(self, other)
+
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return prod(self, dim, keepdim, dtype=dtype)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return roll(self, shifts, dims)
+
+    def sort(self, dim: int = -1, descending: bool = False) -> Any:
+        return sort(self, dim, descending)
+
+    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
+        return argsort(self, dim, descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return topk(self, k, dim, largest, sorted)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(
+        self, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """``fill_value`` in ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from ``data`` with this tensor's dtype (unless ``dtype``)."""
+        return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """In place ``self -= alpha * other`` (no graph)."""
+        return self.add_(other, alpha=-alpha)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place ``self /= other`` (no graph)."""
+        self._check_inplace("div_")
+        self.data /= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill in place with samples uniform in [a, b) from hosila's generator."""
+        self._check_inplace("uniform_")
+        self.data[...] = default_generator().uniform(a, b, size=self.data.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill in place with normal samples from hosila's generator."""
+        self._check_inplace("normal_")
+        self.data[...] = default_generator().normal(mean, std, size=self.data.shape)
+        return self
+
     def clone(self) -> Tensor:
         """A copy that stays in the graph (gradient flows back to ``self``)."""
         return Clone.apply(self)
@@ -2045,3 +2109,119 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Any = 
             i = i % n
         out = out[(slice(None),) * ax + (i,)]
     return out
+
+
+# ---- products, sorting, rolling ------------------------------------------------------------
+
+
+def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product over ``dim`` (one int) or of all elements; bool/int inputs give int64.
+
+    The gradient is exact with zeros in the input (products of the other elements).
+    """
+    a = _to_tensor(a)
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "biu":
+        a = a.to(int64)
+    if dim is None:
+        return R.Prod.apply(reshape(a, (-1,)), 0, False)
+    return R.Prod.apply(a, _one_dim(dim, a.ndim, "prod"), keepdim) if a.ndim else Clone.apply(a)
+
+
+def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor when
+    ``dims`` is None), as ``torch.roll``."""
+    a = _to_tensor(a)
+    if dims is None:
+        if not isinstance(shifts, _builtin_int | np.integer):
+            raise TypeError(f"roll: with dims=None, shifts must be an int, got {shifts!r}")
+        return reshape(roll(reshape(a, (-1,)), shifts, 0), a.shape)
+    shifts = (shifts,) if isinstance(shifts, _builtin_int | np.integer) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, _builtin_int | np.integer) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: shifts {shifts} and dims {dims} differ in length")
+    out = a
+    for sh, d in zip(shifts, dims, strict=True):
+        ax = _one_dim(d, a.ndim, "roll")
+        n = a.shape[ax]
+        if n:
+            idx = (np.arange(n) - _builtin_int(sh)) % n
+            out = out[(slice(None),) * ax + (idx,)]
+    return out
+
+
+def _sort_indices(a: Tensor, dim: int, descending: bool, op: str) -> tuple[int, np.ndarray]:
+    ax = _one_dim(dim, a.ndim, op)
+    data = a.data if a.ndim else a.data.reshape(1)
+    key = -data if descending and data.dtype.kind != "b" else data
+    if descending and data.dtype.kind == "b":
+        key = ~data
+    idx = np.argsort(key, axis=ax, kind="stable")
+    return ax, idx if a.ndim else idx.reshape(())
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False) -> Any:
+    """``(values, indices)`` sorted along ``dim`` (stable: ties keep their order); the
+    gradient flows back to each value's position."""
+    a = _to_tensor(a)
+    ax, idx = _sort_indices(a, dim, descending, "sort")
+    values = gather(a, ax, idx) if a.ndim else Clone.apply(a)
+    return MaxResult(values, Tensor._from_op(idx.astype(int64), None))
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False) -> Tensor:
+    """The indices that sort ``a`` along ``dim`` (stable)."""
+    a = _to_tensor(a)
+    return Tensor._from_op(_sort_indices(a, dim, descending, "argsort")[1].astype(int64), None)
+
+
+def topk(
+    a: Tensor,
+    k: int,
+    dim: int = -1,
+    largest: bool = True,
+    sorted: bool = True,  # noqa: A002
+) -> Any:
+    """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``."""
+    a = _to_tensor(a)
+    ax = _one_dim(dim, a.ndim, "topk")
+    n = a.shape[ax] if a.ndim else 1
+    if not isinstance(k, _builtin_int | np.integer) or not 0 <= k <= n:
+        raise ShapeError(f"topk: k must be an int in [0, {n}], got {k!r}")
+    _, idx = _sort_indices(a, dim, largest, "topk")
+    if a.ndim:
+        idx = np.take(idx, np.arange(k), axis=ax)
+        return MaxResult(gather(a, ax, idx), Tensor._from_op(idx.astype(int64), None))
+    return MaxResult(Clone.apply(a), Tensor._from_op(np.zeros((), int64), None))
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same length."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"dot: expects two 1-D tensors, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """``out[i, j] = a[i] * b[j]`` for 1-D ``a: (n,)``, ``b: (m,)`` -> ``(n, m)``."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"outer: expects two 1-D tensors, got {a.shape} and {b.shape}")
+    return unsqueeze(a, 1) * unsqueeze(b, 0)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product: ``a: (B, n, k)``, ``b: (B, k, m)`` -> ``(B, n, m)``."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ShapeError(
+            f"bmm: expects two 3-D tensors with the same batch size, got {a.shape} and {b.shape}"
+        )
+    return matmul(a, b)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor shaped like ``t``."""
+    return Tensor(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)

@@ -203,3 +203,19 @@ def test_log_softmax_equals_composite():
     sa.backward(hosila.tensor(g))
     sb.backward(hosila.tensor(g))
     np.testing.assert_allclose(s.grad, e.grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L, a: a.prod(),
+        lambda L, a: a.prod(1),
+        lambda L, a: L.prod(a, dim=-1, keepdim=True),
+    ],
+)
+@pytest.mark.parametrize("zeros", [0, 1, 2])
+def test_prod_parity_and_gradcheck_with_zeros(fn, zeros):
+    x = rand(2, 3, 4, seed=zeros) + 0.5
+    x.reshape(-1)[: zeros * 5 : 5] = 0.0  # one or two zeros in some rows
+    check_parity(fn, x)
+    check_grad(fn, x[:, :2, :3])

@@ -317,3 +317,52 @@ def test_view_shares_memory_and_reshape_copies_only_when_needed():
     y = x.T.reshape(12)
     assert y.tolist() == np.arange(12.0).reshape(3, 4).T.reshape(12).tolist()
     assert x.contiguous() is x
+
+
+MORE = {
+    "roll": lambda L, a: a.roll(1, 1),
+    "roll_neg_tuple": lambda L, a: L.roll(a, (-1, 2), (0, 2)),
+    "roll_flat": lambda L, a: a.roll(5),
+    "sort": lambda L, a: a.sort(1),
+    "sort_desc": lambda L, a: L.sort(a, dim=-1, descending=True),
+    "sort_values": lambda L, a: a.sort(0).values * 2,
+    "argsort": lambda L, a: a.argsort(1),
+    "argsort_desc": lambda L, a: L.argsort(a, -1, descending=True),
+    "topk": lambda L, a: a.topk(2),
+    "topk_smallest": lambda L, a: L.topk(a, 2, dim=1, largest=False),
+    "outer": lambda L, a: L.outer(a[0, 0], a[1, 1]),
+    "dot": lambda L, a: L.dot(a[0, 0], a[1, 2]),
+    "bmm": lambda L, a: L.bmm(a, a.transpose(1, 2)),
+    "bmm_method": lambda L, a: a.bmm(a.mT),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_ops_parity_and_gradcheck(name):
+    check_parity(MORE[name], rand(2, 3, 4))
+    check_grad(MORE[name], rand(2, 3, 4, seed=9))
+
+
+def test_sort_ties_are_stable_like_torch():
+    x = np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 0.0]])
+    for desc in (False, True):
+        check_parity(lambda L, a, d=desc: a.sort(1, descending=d), x)
+
+
+def test_new_tensor_helpers_and_random_fill():
+    x = hosila.ones(2, dtype=hosila.float64)
+    assert x.new_zeros(3).dtype == hosila.float64 and x.new_zeros(3).tolist() == [0.0] * 3
+    assert x.new_ones((2, 2)).shape == (2, 2)
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0]
+    assert x.new_tensor([1, 2]).dtype == hosila.float64
+    assert hosila.empty_like(x).shape == (2,)
+    hosila.manual_seed(3)
+    w = hosila.empty(1000).uniform_(-2, 2)
+    assert -2 <= w.data.min() and w.data.max() < 2 and w.dtype == hosila.float32
+    n = hosila.empty(5000).normal_(1.0, 0.5)
+    assert abs(n.data.mean() - 1.0) < 0.05 and abs(n.data.std() - 0.5) < 0.05
+    y = hosila.ones(3)
+    y.sub_(hosila.ones(3), alpha=0.5).div_(2)
+    assert y.tolist() == [0.25, 0.25, 0.25]
+    with pytest.raises(ValueError, match="topk"):
+        y.topk(4)

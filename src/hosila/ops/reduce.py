@@ -106,6 +106,28 @@ class Var(Function):
             return g * (scale * centred)
 
 
+class Prod(Function):
+    """Product along ``axis``. d/da_i = Π_{j≠i} a_j, computed as the product of the running
+    products before and after i, so zeros in the input need no division (exact)."""
+
+    def forward(self, a, axis, keepdim=False):
+        self.saved = (a,)
+        self.axis, self.keepdim = axis, keepdim
+        return self.xp.prod(a, axis=axis, keepdims=keepdim)
+
+    def backward(self, grad):
+        xp = self.xp
+        (a,) = self.saved
+        ax = self.axis
+        ones = xp.ones_like(xp.take(a, [0], axis=ax))
+        before = xp.concatenate([ones, xp.cumprod(a, axis=ax)], axis=ax)
+        after = xp.flip(xp.cumprod(xp.flip(a, ax), axis=ax), ax)
+        after = xp.concatenate([after, ones], axis=ax)
+        n = a.shape[ax]
+        others = xp.take(before, range(n), axis=ax) * xp.take(after, range(1, n + 1), axis=ax)
+        return _keep(grad, (ax,), self.keepdim) * others
+
+
 class CumSum(Function):
     """Running sum along ``axis``; backward is the running sum of the gradient from the end."""
 
