@@ -715,99 +715,16 @@ class Tensor:
     def is_contiguous(self) -> bool:
         return self.data.flags.c_contiguous
 
-    # ---- more ops (each mirrors the function of the same name below) ----------------------
-
-    def var(
-        self,
-        dim: Any = None,
-        unbiased: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: Any = None,
-    ) -> Tensor:
-        return var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(
-        self,
-        dim: Any = None,
-        unbiased: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: Any = None,
-    ) -> Tensor:
-        return std(self, dim, unbiased, keepdim, correction=correction)
+    # ---- more ops (more methods are bound at the end of this module: x.var() is var(x)) ----
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor: ``sizes[i]`` copies along dim i (leading new dims allowed)."""
         return _repeat(self, _shape_args(sizes, "repeat"))
 
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        return split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        return chunk(self, chunks, dim)
-
-    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
-        return unbind(self, dim)
-
-    def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        return narrow(self, dim, start, length)
-
-    def gather(self, dim: int, index: Any) -> Tensor:
-        return gather(self, dim, index)
-
-    def index_select(self, dim: int, index: Any) -> Tensor:
-        return index_select(self, dim, index)
-
-    def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        return masked_fill(self, mask, value)
-
-    def tril(self, diagonal: int = 0) -> Tensor:
-        return tril(self, diagonal)
-
-    def triu(self, diagonal: int = 0) -> Tensor:
-        return triu(self, diagonal)
-
-    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
-        return cumsum(self, dim, dtype=dtype)
-
-    def square(self) -> Tensor:
-        return square(self)
-
-    def reciprocal(self) -> Tensor:
-        return reciprocal(self)
-
-    def rsqrt(self) -> Tensor:
-        return rsqrt(self)
-
-    def log1p(self) -> Tensor:
-        return log1p(self)
-
-    def expm1(self) -> Tensor:
-        return expm1(self)
-
-    def floor(self) -> Tensor:
-        return floor(self)
-
-    def ceil(self) -> Tensor:
-        return ceil(self)
-
-    def round(self) -> Tensor:
-        return round(self)
-
-    def trunc(self) -> Tensor:
-        return trunc(self)
-
-    def sign(self) -> Tensor:
-        return sign(self)
-
     def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         return transpose(self, axis0, axis1)
 
     swapdims = swapaxes
-
-    def movedim(self, source: Any, destination: Any) -> Tensor:
-        return movedim(self, source, destination)
 
     def __floordiv__(self, other: Any) -> Tensor:
         return floor_divide(self, other)
@@ -853,33 +770,6 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
-
-    def mm(self, other: Tensor) -> Tensor:
-        return mm(self, other)
-
-    def bmm(self, other: Tensor) -> Tensor:
-        return bmm(self, other)
-
-    def dot(self, other: Tensor) -> Tensor:
-        return dot(self, other)
-
-    def outer(self, other: Tensor) -> Tensor:
-        return outer(self, other)
-
-    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        return prod(self, dim, keepdim, dtype=dtype)
-
-    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
-        return roll(self, shifts, dims)
-
-    def sort(self, dim: int = -1, descending: bool = False) -> Any:
-        return sort(self, dim, descending)
-
-    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
-        return argsort(self, dim, descending)
-
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
-        return topk(self, k, dim, largest, sorted)
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """Zeros of ``size`` with this tensor's dtype (unless ``dtype``)."""
@@ -2225,3 +2115,41 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor shaped like ``t``."""
     return Tensor(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+
+
+# Methods that are the functions above with the tensor first: ``x.prod(1)`` is ``prod(x, 1)``.
+for _name in (
+    "var",
+    "std",
+    "split",
+    "chunk",
+    "unbind",
+    "narrow",
+    "gather",
+    "index_select",
+    "masked_fill",
+    "tril",
+    "triu",
+    "cumsum",
+    "square",
+    "reciprocal",
+    "rsqrt",
+    "log1p",
+    "expm1",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "sign",
+    "movedim",
+    "mm",
+    "bmm",
+    "dot",
+    "outer",
+    "prod",
+    "roll",
+    "sort",
+    "argsort",
+    "topk",
+):
+    setattr(Tensor, _name, globals()[_name])
