@@ -941,6 +941,11 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _all_if_empty(dim: Any) -> Any:
+    """``dim=()`` / ``dim=[]`` means every dim in PyTorch's reductions."""
+    return None if isinstance(dim, tuple | list) and len(dim) == 0 else dim
+
+
 def _one_dim(dim: Any, ndim: int, op: str) -> int:
     """One dim index, checked and made non-negative (0 for a 0-d tensor)."""
     if not isinstance(dim, _builtin_int | np.integer) or isinstance(dim, _builtin_bool):
@@ -1253,7 +1258,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
         a = a.to(dtype)
     elif a.data.dtype.kind in "biu" and a.data.dtype != int64:
         a = a.to(int64)
-    return R.Sum.apply(a, normalize_dims(dim, a.ndim, "sum"), keepdim)
+    return R.Sum.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "sum"), keepdim)
 
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1261,7 +1266,7 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     a = _to_tensor(a)
     if a.data.dtype.kind != "f":
         raise DTypeError(f"mean: needs a floating-point tensor, got dtype {a.data.dtype}")
-    return R.Mean.apply(a, normalize_dims(dim, a.ndim, "mean"), keepdim)
+    return R.Mean.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "mean"), keepdim)
 
 
 def amax(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
@@ -1360,7 +1365,7 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(a), dim)) computed stably (finite for logits of ±1e4)."""
     a = _floating(_to_tensor(a), "logsumexp")
-    return R.LogSumExp.apply(a, normalize_dims(dim, a.ndim, "logsumexp"), keepdim)
+    return R.LogSumExp.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "logsumexp"), keepdim)
 
 
 def softmax(a: Tensor, dim: int) -> Tensor:
@@ -1479,6 +1484,8 @@ def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
             f"expand: the target shape {shape} has fewer dims than the tensor {a.shape}"
         )
     lead = len(shape) - a.ndim
+    if any(s < 0 for s in shape[:lead]):
+        raise ShapeError(f"expand: -1 is not allowed in a new leading dim: {a.shape} to {shape}")
     target = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
     for i, n in enumerate(a.shape):
         if n != 1 and n != target[i + lead]:
@@ -1505,6 +1512,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise ShapeError("cat: expected a non-empty sequence of tensors")
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ShapeError(f"cat: tensor {i} is zero-dimensional and cannot be concatenated")
     axis = _one_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
         if (
@@ -1602,7 +1612,7 @@ def var(
     dim, correction = _var_args(dim, unbiased, correction, "var")
     if a.data.dtype.kind != "f":
         raise DTypeError(f"var: needs a floating-point tensor, got dtype {a.data.dtype}")
-    axes = normalize_dims(dim, a.ndim, "var")
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "var")
     return R.Var.apply(a, axes, correction, keepdim, False)
 
 
@@ -1622,7 +1632,7 @@ def std(
     dim, correction = _var_args(dim, unbiased, correction, "std")
     if a.data.dtype.kind != "f":
         raise DTypeError(f"std: needs a floating-point tensor, got dtype {a.data.dtype}")
-    axes = normalize_dims(dim, a.ndim, "std")
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "std")
     return R.Var.apply(a, axes, correction, keepdim, True)
 
 

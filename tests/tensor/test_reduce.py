@@ -219,3 +219,16 @@ def test_prod_parity_and_gradcheck_with_zeros(fn, zeros):
     x.reshape(-1)[: zeros * 5 : 5] = 0.0  # one or two zeros in some rows
     check_parity(fn, x)
     check_grad(fn, x[:, :2, :3])
+
+
+def test_empty_dim_tuple_reduces_everything_like_torch():
+    x = rand(2, 3)
+    for fn in (
+        lambda L, a: a.sum(dim=()),
+        lambda L, a: a.mean(dim=[]),
+        lambda L, a: a.amax(dim=()),
+    ):
+        check_parity(fn, x)
+    # torch's var(dim=()) value is the all-dims variance (its gradient there is inf: a torch bug)
+    check_parity(lambda L, a: a.var(dim=()), x, grad=False)
+    assert hosila.ones(2, dtype=hosila.int32).sum(dtype=hosila.int32).dtype == hosila.int32

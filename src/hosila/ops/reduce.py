@@ -49,7 +49,7 @@ def _keep(grad, axes, keepdim):
 class Sum(Function):
     def forward(self, a, axes, keepdim=False):
         self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
-        return self.xp.add.reduce(a, axis=axes, keepdims=keepdim)
+        return self.xp.add.reduce(a, axis=axes, keepdims=keepdim, dtype=a.dtype)
 
     def backward(self, grad):
         return _expand(self.xp, _keep(grad, self.axes, self.keepdim), self.shape)
