@@ -366,3 +366,14 @@ def test_new_tensor_helpers_and_random_fill():
     assert y.tolist() == [0.25, 0.25, 0.25]
     with pytest.raises(ValueError, match="topk"):
         y.topk(4)
+
+
+def test_large_repeated_row_indices_accumulate_like_torch():
+    """Large gradients take the grouped-rows path (and the add.at fallback for >64 repeats)."""
+    rng = np.random.default_rng(0)
+    x = rand(50, 120)
+    idx = rng.integers(-50, 50, 300)
+    check_parity(lambda L, a: a[L.tensor(idx)] * 2, x)
+    check_parity(lambda L, a: a[L.tensor(idx), :], x)
+    many = np.concatenate([np.zeros(200, dtype=np.int64), idx[:100]])
+    check_parity(lambda L, a: a[L.tensor(many)], x)

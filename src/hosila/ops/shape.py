@@ -53,8 +53,8 @@ class GetItem(Function):
 
     Backward writes the gradient into a zero array at the same positions. With integer-array
     indices an element picked twice receives both gradients: when the forward finds that no
-    position repeats, a plain assignment does it; otherwise the gradient rows are summed per
-    index (sort + ``add.reduceat``) for a single index array, or by ``add.at`` in general.
+    position repeats, a plain assignment does it; otherwise large rows picked by one index
+    array are added group by group (:func:`_add_rows`), and ``add.at`` does the rest.
     """
 
     def forward(self, a, index):
@@ -70,18 +70,34 @@ class GetItem(Function):
             full[self.index] = grad
             return full
         rows = _row_index(xp, self.index)
-        if rows is not None:  # a[idx] / a[idx, :, ...]: sum the gradient rows per index
-            n = self.shape[0]
-            idx = rows.reshape(-1) % n
-            g2 = grad.reshape(idx.size, -1)
-            order = xp.argsort(idx, kind="stable")
-            sidx = idx[order]
-            starts = xp.flatnonzero(xp.concatenate(([True], sidx[1:] != sidx[:-1])))
-            if idx.size:
-                full.reshape(n, -1)[sidx[starts]] = xp.add.reduceat(g2[order], starts, axis=0)
-            return full
+        if rows is not None and grad.size >= 16384:  # a[idx] / a[idx, :]: rows of dim 0
+            if _add_rows(xp, full, rows.reshape(-1) % self.shape[0], grad):
+                return full
         xp.add.at(full, self.index, grad)
         return full
+
+
+def _add_rows(xp, full, idx, grad):
+    """``full[idx[k]] += grad[k]`` for every k, repeats included, in the order of ``k`` (as
+    ``add.at``, much faster for large rows): the k are grouped by how many times their index
+    occurred before, and each group, whose indices are distinct, is added at once. The loop
+    runs over repeat counts (a few), not over elements."""
+    g = grad.reshape((idx.size,) + full.shape[1:])
+    order = xp.argsort(idx, kind="stable")
+    sidx = idx[order]
+    first = xp.empty(sidx.size, dtype=bool)
+    first[:1] = True
+    xp.not_equal(sidx[1:], sidx[:-1], out=first[1:])
+    starts = xp.flatnonzero(first)
+    counts = xp.diff(xp.append(starts, sidx.size))
+    most = int(counts.max()) if counts.size else 0
+    if most > 64:  # too many groups: leave it to add.at
+        return False
+    rank = xp.arange(sidx.size) - xp.repeat(starts, counts)
+    for r in range(most):
+        sel = order[rank == r]
+        full[idx[sel]] += g[sel]
+    return True
 
 
 def _row_index(xp, index):
