@@ -411,15 +411,16 @@ def _propagate(roots: list, grads: dict, retain_graph: bool, capture: dict | Non
 def _accumulate_grad(t: Any, g: Any) -> None:
     """Add ``g`` into ``t.grad``.
 
-    The first time, ``g`` is kept without a copy when nothing else can see it (it owns its
-    memory, is writeable and has no other reference); otherwise it is copied, since backward
-    results may be views shared between inputs (``a + b`` gives both the same array).
+    The first time, ``g`` is kept without a copy when nothing else can see it (no other
+    reference to it, and its memory is its own or a temporary's that only it views; and it is
+    writeable); otherwise it is copied, since backward results may be shared between inputs
+    (``a + b`` gives both the same array) or be views of the caller's gradient.
     """
     if t.grad is None:
         if (
-            g.base is None
-            and type(g) is t.xp.ndarray
+            type(g) is t.xp.ndarray
             and sys.getrefcount(g) <= _EXCLUSIVE_REFS
+            and (g.base is None or _only_viewed_by(g))
             and g.flags.writeable
             and g.dtype == t.data.dtype
         ):
@@ -428,6 +429,14 @@ def _accumulate_grad(t: Any, g: Any) -> None:
             t.grad = t.xp.array(g, dtype=t.data.dtype, copy=True)
     else:
         t.grad = t.grad + g
+
+
+def _only_viewed_by(view: Any) -> bool:
+    """True when ``view``'s memory owner is an array that nothing but ``view`` refers to (a
+    temporary from some backward), so ``view`` can become a ``.grad`` without a copy."""
+    base = view.base
+    # references: view.base and getrefcount's argument
+    return type(base) is np.ndarray and sys.getrefcount(base) <= 2
 
 
 def _exclusive_refs() -> int:

@@ -337,3 +337,17 @@ def test_augmented_assignment_on_graph_tensor_rebinds_like_torch():
     y *= 3
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+
+
+def test_grads_that_are_views_never_alias_the_callers_gradient_or_each_other():
+    g = np.ones((4, 3), dtype=np.float32)
+    c = hosila.ones(2, 3, requires_grad=True)
+    d = hosila.ones(2, 3, requires_grad=True)
+    hosila.cat([c, d]).backward(g)  # the backward slices g: views of the caller's array
+    assert not np.shares_memory(c.grad, g) and not np.shares_memory(d.grad, g)
+    a = hosila.ones(2, 3, requires_grad=True)
+    b = hosila.ones(2, 3, requires_grad=True)
+    (hosila.cat([a, b]) * 2).sum().backward()  # views of a temporary: may be kept
+    a.grad += 1
+    np.testing.assert_array_equal(b.grad, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(a.grad, np.full((2, 3), 3.0))
