@@ -1234,8 +1234,15 @@ def minimum(a: Any, b: Any) -> Tensor:
     return E.Minimum.apply(*_binary(_to_tensor(a), _to_tensor(b)))
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``condition`` is true, else ``b`` (all three broadcast)."""
+def where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """``a`` where ``condition`` is true, else ``b`` (all three broadcast).
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch.
+    """
+    if a is None and b is None:
+        return nonzero(condition, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b, or neither")
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool_:
         raise DTypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
@@ -2162,4 +2169,42 @@ for _name in (
     "argsort",
     "topk",
 ):
+    setattr(Tensor, _name, globals()[_name])
+
+
+def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
+    """Indices of the nonzero elements: an (n, ndim) int64 tensor, or with ``as_tuple`` one
+    1-D index tensor per dim (usable as ``x[idx]``)."""
+    a = _to_tensor(a)
+    idx = np.nonzero(a.data) if a.ndim else np.nonzero(a.data.reshape(1))
+    if as_tuple:
+        return tuple(Tensor._from_op(i.astype(int64), None) for i in idx)
+    out = np.stack(idx, axis=1) if a.ndim else np.zeros((len(idx[0]), 0), dtype=int64)
+    return Tensor._from_op(out.astype(int64), None)
+
+
+def isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise ``|a − b| ≤ atol + rtol·|b|`` as a bool tensor."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    return Tensor._from_op(
+        np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan), None
+    )
+
+
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """True when every element of ``a`` is close to ``b`` (see :func:`isclose`)."""
+    return _builtin_bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+
+
+def equal(a: Any, b: Any) -> bool:
+    """True when ``a`` and ``b`` have the same shape and elements."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    return a.shape == b.shape and _builtin_bool(np.array_equal(a.data, b.data))
+
+
+for _name in ("nonzero", "isclose", "allclose", "equal"):
     setattr(Tensor, _name, globals()[_name])

@@ -186,3 +186,18 @@ def test_integer_and_bool_tensors_work_as_labels_and_masks():
     assert mask.dtype == hosila.bool_ and (labels * mask).tolist() == [2, 0, 1]
     assert (~mask).tolist() == [False, True, False]
     assert labels.sum().item() == 3 and labels.max().item() == 2
+
+
+def test_nonzero_where_single_argument_and_closeness_match_torch():
+    x = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    h, t = hosila.tensor(x), torch.tensor(x)
+    np.testing.assert_array_equal(h.nonzero().data, t.nonzero().numpy())
+    for hi, ti in zip(hosila.where(h > 0), torch.where(t > 0), strict=True):
+        np.testing.assert_array_equal(hi.data, ti.numpy())
+    hs = hosila.nonzero(h, as_tuple=True)
+    np.testing.assert_array_equal(h[hs].data, x[x != 0])
+    assert hosila.allclose(h, h + 1e-9) and not hosila.allclose(h, h + 1e-3)
+    assert h.isclose(h * (1 + 1e-7)).all().item()
+    assert hosila.equal(h, hosila.tensor(x)) and not hosila.equal(h, h[:1])
+    with pytest.raises(TypeError, match="both"):
+        hosila.where(h > 0, h)
