@@ -1007,6 +1007,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def is_tensor(obj: Any) -> bool:
+    """True when ``obj`` is a hosila Tensor."""
     return isinstance(obj, Tensor)
 
 
@@ -1050,14 +1051,17 @@ def full(
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros shaped like ``t`` (its dtype unless ``dtype``)."""
     return Tensor(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones shaped like ``t`` (its dtype unless ``dtype``)."""
     return Tensor(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` shaped like ``t`` (its dtype unless ``dtype``)."""
     data = np.full_like(_to_tensor(t).data, fill_value, dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
@@ -1139,18 +1143,22 @@ def randperm(n: int, dtype: Any = None) -> Tensor:
 
 
 def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """``a + alpha * b`` (broadcasting, PyTorch's type promotion)."""
     return _to_tensor(a).add(b, alpha=alpha)
 
 
 def sub(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """``a - alpha * b`` (broadcasting, PyTorch's type promotion)."""
     return _to_tensor(a).sub(b, alpha=alpha)
 
 
 def mul(a: Any, b: Any) -> Tensor:
+    """``a * b`` elementwise (broadcasting)."""
     return Mul.apply(*_binary(_to_tensor(a), b))
 
 
 def div(a: Any, b: Any) -> Tensor:
+    """``a / b``, true division (integers give float32)."""
     return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
 
 
@@ -1160,42 +1168,52 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 
 def neg(a: Tensor) -> Tensor:
+    """``-a``."""
     return Neg.apply(_to_tensor(a))
 
 
 def exp(a: Tensor) -> Tensor:
+    """e to the power ``a`` (integers give float32)."""
     return _to_tensor(a).exp()
 
 
 def log(a: Tensor) -> Tensor:
+    """Natural logarithm (integers give float32)."""
     return _to_tensor(a).log()
 
 
 def sqrt(a: Tensor) -> Tensor:
+    """Square root; its gradient at 0 is inf, as in PyTorch."""
     return _to_tensor(a).sqrt()
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
+    """Absolute value; the gradient at 0 is 0, as in PyTorch."""
     return _to_tensor(a).abs()
 
 
 def sin(a: Tensor) -> Tensor:
+    """Sine (radians)."""
     return _to_tensor(a).sin()
 
 
 def cos(a: Tensor) -> Tensor:
+    """Cosine (radians)."""
     return _to_tensor(a).cos()
 
 
 def tanh(a: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
     return _to_tensor(a).tanh()
 
 
 def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + e^(-a)), computed without overflow."""
     return _to_tensor(a).sigmoid()
 
 
 def relu(a: Tensor) -> Tensor:
+    """max(a, 0); the gradient at 0 is 0, as in PyTorch."""
     return _to_tensor(a).relu()
 
 
