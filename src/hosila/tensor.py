@@ -477,10 +477,14 @@ class Tensor:
         o = other.data if isinstance(other, Tensor) else other
         return Tensor._from_op(fn(self.data, o), None)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None:  # PyTorch: a tensor is never None
+            return False
         return self._compare(other, np.equal)
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None:
+            return True
         return self._compare(other, np.not_equal)
 
     def __lt__(self, other: Any) -> Tensor:

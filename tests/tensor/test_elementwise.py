@@ -150,6 +150,11 @@ def test_comparisons_give_bool(op):
     assert not out.requires_grad
 
 
+def test_comparison_with_none_is_false_like_torch():
+    x = hosila.ones(2)
+    assert (x == None) is False and (x != None) is True  # noqa: E711
+
+
 def test_method_comparisons_and_logic():
     a = hosila.tensor([1.0, float("nan"), float("inf")])
     assert a.isnan().tolist() == [False, True, False]
