@@ -13,8 +13,10 @@ A primitive op is a :class:`Function` subclass with two methods side by side::
 
 ``Mul.apply(x, y)`` runs ``forward`` on the tensors' arrays and, when gradients are wanted,
 links the output tensor to the ``Function`` object (``out._ctx``) so that :func:`backward` can
-later walk the graph in reverse topological order and call each ``backward``. Two rules keep
-the primitives short:
+later walk the graph in reverse topological order and call each ``backward``. The graph's
+nodes are the recorded ``Function`` objects and the leaf tensors: a recorded op keeps, in
+``next_nodes``, the node that made each input at the time it ran (``parents`` keeps the input
+tensors themselves, for drawing). Two rules keep the primitives short:
 
 * **Broadcasting is undone here, once.** A ``backward`` may return a gradient in the
   broadcast shape of its output; :func:`unbroadcast` sums it back to the input's shape.
