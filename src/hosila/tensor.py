@@ -422,14 +422,26 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return self.abs()
 
-    # In-place operators: true in-place updates for tensors outside the graph (parameters
-    # under no_grad, buffers); for a graph tensor, Python rebinds the name to the new result,
-    # which is PyTorch's meaning for code like `out += identity`.
+    # In-place operators: true in-place updates of .data for tensors outside the graph
+    # (parameters under no_grad, buffers). When the tensor is in the graph, or the other
+    # operand requires grad, the tensor object becomes the op's output node instead (a fresh
+    # array): `out += identity` is differentiable, as in PyTorch, and ops that used the old
+    # value keep it.
     def _inplace(self, other: Any, op: Any, name: str) -> Tensor:
-        if self.requires_grad and is_grad_enabled():
-            if self._ctx is None:
-                self._check_inplace(name)
-            return op.apply(*_binary(self, other))
+        grad_on = is_grad_enabled()
+        if grad_on and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace(name)  # a leaf that requires grad: refused
+            new = op.apply(*_binary(self._as_node(), other))
+            if new.data.dtype != self.data.dtype:
+                if not np.can_cast(new.data.dtype, self.data.dtype, casting="same_kind"):
+                    raise DTypeError(
+                        f"{name}: result type {new.data.dtype} can't be cast to the tensor's "
+                        f"dtype {self.data.dtype} in place"
+                    )
+                new = new.to(self.data.dtype)
+            self._become(new)
+            return self
         src = other.data if isinstance(other, Tensor) else other
         result = op().forward(self.data, src)
         if np.can_cast(result.dtype, self.data.dtype, casting="same_kind"):
@@ -696,10 +708,18 @@ class Tensor:
             value = Tensor._from_op(np.asarray(value, dtype=self.data.dtype), None)
         elif value.data.dtype != self.data.dtype:
             value = value.to(self.data.dtype)
+        self._become(S.SetItem.apply(self._as_node(), value, idx))
+
+    def _as_node(self) -> Tensor:
+        """A tensor standing for this one's current value and graph node (before an in-place
+        change makes this object a new node)."""
         old = Tensor._from_op(self.data, self._ctx)
         old.requires_grad = self.requires_grad
-        new = S.SetItem.apply(old, value, idx)
-        self.data, self._ctx, self.requires_grad = new.data, new._ctx, True
+        return old
+
+    def _become(self, new: Tensor) -> None:
+        """Take over ``new``'s data and graph node (the in-place ops' last step)."""
+        self.data, self._ctx, self.requires_grad = new.data, new._ctx, new.requires_grad
 
     # elementwise predicates / misc without gradient
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:

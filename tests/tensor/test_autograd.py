@@ -330,13 +330,26 @@ def test_in_place_on_leaf_requiring_grad_is_refused_outside_no_grad():
     assert w.requires_grad and w.is_leaf
 
 
-def test_augmented_assignment_on_graph_tensor_rebinds_like_torch():
-    x = hosila.tensor([1.0, 2.0], requires_grad=True)
-    y = x * 1
-    y += x
-    y *= 3
-    y.sum().backward()
-    np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+def test_augmented_assignment_in_the_graph_updates_the_object_like_torch():
+    for lib in (hosila, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        alias = y
+        before = y * 10  # uses the old value of y
+        y += x
+        y *= 3
+        assert alias is y
+        (y.sum() + before.sum()).backward()
+        np.testing.assert_array_equal(np.asarray(x.grad), [16.0, 16.0])
+        # a constant accumulator becomes part of the graph when a grad-requiring tensor is
+        # added to it (as in PyTorch), instead of silently dropping the gradient
+        acc = lib.zeros(2)
+        acc += x * x
+        acc -= x
+        assert acc.requires_grad and not acc.is_leaf
+        x.grad = None
+        acc.sum().backward()
+        np.testing.assert_array_equal(np.asarray(x.grad), [1.0, 3.0])
 
 
 def test_grads_that_are_views_never_alias_the_callers_gradient_or_each_other():
@@ -351,3 +364,17 @@ def test_grads_that_are_views_never_alias_the_callers_gradient_or_each_other():
     a.grad += 1
     np.testing.assert_array_equal(b.grad, np.full((2, 3), 2.0))
     np.testing.assert_array_equal(a.grad, np.full((2, 3), 3.0))
+
+
+def test_in_place_ops_keep_the_dtype():
+    x = hosila.tensor([1.0, 2.0], dtype=hosila.float64, requires_grad=True)
+    acc = hosila.zeros(2)
+    acc += x * 2
+    assert acc.dtype == hosila.float32
+    acc.sum().backward()
+    assert x.grad.dtype == np.float64 and x.grad.tolist() == [2.0, 2.0]
+    counts = hosila.zeros(2, dtype=hosila.int64)
+    with pytest.raises(TypeError, match="can't be cast"):
+        counts += x
+    counts += 1
+    assert counts.tolist() == [1, 1]
