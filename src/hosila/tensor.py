@@ -465,16 +465,25 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._inplace(other, Div, "/=")
 
+    def _in_graph(self, other: Any) -> bool:
+        """Would an in-place op with ``other`` have to be recorded?"""
+        return is_grad_enabled() and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        )
+
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
-        """In place ``self += alpha * other`` (no graph; use under no_grad for parameters)."""
-        self._check_inplace("add_")
+        """In place ``self += alpha * other``: writes ``.data`` outside the graph (parameters
+        under no_grad); in the graph it is ``+=`` (see :meth:`_inplace`)."""
+        if self._in_graph(other):
+            return self._inplace(other if alpha == 1 else other * alpha, Add, "add_")
         o = other.data if isinstance(other, Tensor) else other
         self.data += o if alpha == 1 else alpha * o
         return self
 
     def mul_(self, other: Any) -> Tensor:
-        """In place ``self *= other`` (no graph)."""
-        self._check_inplace("mul_")
+        """In place ``self *= other`` (as :meth:`add_`)."""
+        if self._in_graph(other):
+            return self._inplace(other, Mul, "mul_")
         self.data *= other.data if isinstance(other, Tensor) else other
         return self
 
@@ -814,12 +823,13 @@ class Tensor:
         return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
-        """In place ``self -= alpha * other`` (no graph)."""
+        """In place ``self -= alpha * other`` (as :meth:`add_`)."""
         return self.add_(other, alpha=-alpha)
 
     def div_(self, other: Any) -> Tensor:
-        """In place ``self /= other`` (no graph)."""
-        self._check_inplace("div_")
+        """In place ``self /= other`` (as :meth:`add_`)."""
+        if self._in_graph(other):
+            return self._inplace(other, Div, "div_")
         self.data /= other.data if isinstance(other, Tensor) else other
         return self
 

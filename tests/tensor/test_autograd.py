@@ -378,3 +378,12 @@ def test_in_place_ops_keep_the_dtype():
         counts += x
     counts += 1
     assert counts.tolist() == [1, 1]
+
+
+def test_add_mul_methods_in_place_join_the_graph_like_torch():
+    for lib in (hosila, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        acc = lib.ones(2)
+        acc.add_(x, alpha=2).mul_(x).sub_(x).div_(2.0)  # ((1 + 2x) * x - x) / 2 = x²
+        acc.sum().backward()
+        np.testing.assert_allclose(np.asarray(x.grad), [2.0, 4.0])
