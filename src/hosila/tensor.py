@@ -341,7 +341,13 @@ class Tensor:
         return self
 
     def copy_(self, src: Any) -> Tensor:
-        """Copy ``src`` (broadcastable to this shape) into this tensor in place."""
+        """Copy ``src`` (broadcastable to this shape) into this tensor in place; when ``src``
+        requires grad (or this tensor is in the graph) the copy is recorded, as in PyTorch."""
+        if self._in_graph(src):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace("copy_")
+            self._become(Clone.apply(expand(_to_tensor(src).to(self.data.dtype), self.shape)))
+            return self
         self._check_inplace("copy_")
         self.data[...] = src.data if isinstance(src, Tensor) else src
         return self

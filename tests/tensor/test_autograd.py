@@ -387,3 +387,12 @@ def test_add_mul_methods_in_place_join_the_graph_like_torch():
         acc.add_(x, alpha=2).mul_(x).sub_(x).div_(2.0)  # ((1 + 2x) * x - x) / 2 = x²
         acc.sum().backward()
         np.testing.assert_allclose(np.asarray(x.grad), [2.0, 4.0])
+
+
+def test_copy_from_a_grad_requiring_tensor_is_recorded():
+    for lib in (hosila, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        buf = lib.zeros(3, 2)
+        buf.copy_(x * 3)
+        (buf * buf).sum().backward()
+        np.testing.assert_allclose(np.asarray(x.grad), [54.0, 108.0])
