@@ -878,7 +878,12 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
                 f"tensor: data must be a number, a (nested) sequence of numbers or an array, "
                 f"got {type(data).__name__}"
             )
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError as exc:
+            raise ShapeError(
+                f"tensor: data must be a rectangular nested sequence of numbers ({exc})"
+            ) from None
         if arr.dtype.kind == "f":
             arr = arr.astype(_default_float, copy=False)
         elif arr.dtype.kind in "iu":
