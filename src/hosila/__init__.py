@@ -110,6 +110,8 @@ from hosila.tensor import (  # noqa: E402
     roll,
     round,
     rsqrt,
+    scatter,
+    scatter_add,
     set_default_dtype,
     sigmoid,
     sign,

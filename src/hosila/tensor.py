@@ -179,6 +179,17 @@ class Tensor:
         """The number of elements."""
         return self.data.size
 
+    nelement = numel
+
+    @property
+    def device(self) -> str:
+        """Always ``"cpu"`` (hosila runs on NumPy)."""
+        return "cpu"
+
+    def cpu(self) -> Tensor:
+        """``self``: tensors already live in main memory."""
+        return self
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -491,12 +502,6 @@ class Tensor:
         if self._in_graph(other):
             return self._inplace(other, Mul, "mul_")
         self.data *= other.data if isinstance(other, Tensor) else other
-        return self
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """In place clamp (no graph)."""
-        self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
         return self
 
     # comparisons give bool tensors (no gradient)
@@ -2271,3 +2276,80 @@ def equal(a: Any, b: Any) -> bool:
 
 for _name in ("nonzero", "isclose", "allclose", "equal"):
     setattr(Tensor, _name, globals()[_name])
+
+
+def _scatter(a: Tensor, dim: int, index: Any, src: Any, add: bool, op: str) -> Tensor:
+    a = _to_tensor(a)
+    idx = _index_tensor(index, op)
+    d = _one_dim(dim, a.ndim, op)
+    if idx.ndim != a.ndim:
+        raise ShapeError(f"{op}: index has {idx.ndim} dims {idx.shape}, the input {a.shape}")
+    src = (
+        src.to(a.data.dtype)
+        if isinstance(src, Tensor)
+        else Tensor._from_op(np.asarray(src, dtype=a.data.dtype), None)
+    )
+    for i, n in enumerate(idx.shape):
+        if (i != d and n > a.shape[i]) or (src.ndim and n > src.shape[i]):
+            raise ShapeError(
+                f"{op}: index {idx.shape} is larger than the input {a.shape} or the source "
+                f"{src.shape} in dim {i}"
+            )
+    n = a.shape[d] if a.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"{op}: index out of range for dim {dim} of size {n}")
+    return S.Scatter.apply(a, src, idx, d, add)
+
+
+def scatter(a: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+    """A copy of ``a`` with ``src`` (a tensor, or the number ``value``) written at ``index``
+    along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for dim 1. One-hot labels:
+    ``zeros(N, C).scatter(1, y[:, None], 1.0)``."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give exactly one of src and value")
+    return _scatter(a, dim, index, value if src is None else src, False, "scatter")
+
+
+def scatter_add(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+    """A copy of ``a`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
+    return _scatter(a, dim, index, src, True, "scatter_add")
+
+
+def _inplace_method(name: str) -> Any:
+    """``x.name_(...)``: ``x`` takes the value of ``name(x, ...)``; in the graph it becomes
+    the op's output node (as ``+=`` does), outside it its ``.data`` is written."""
+    fn = globals()[name]
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if self._in_graph(args[-1] if name in ("masked_fill", "scatter") and args else None):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace(name + "_")
+            new = fn(self._as_node(), *args, **kwargs)
+        else:
+            new = fn(Tensor._from_op(self.data, None), *args, **kwargs)
+        if new.data.dtype != self.data.dtype:
+            if not np.can_cast(new.data.dtype, self.data.dtype, casting="same_kind"):
+                raise DTypeError(
+                    f"{name}_: result type {new.data.dtype} can't be cast to the tensor's "
+                    f"dtype {self.data.dtype} in place"
+                )
+            new = new.to(self.data.dtype)
+        if new.requires_grad:
+            self._become(new)
+        else:
+            self.data[...] = new.data
+        return self
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In place :func:`{name}` (see ``Tensor.add_`` for the graph rules)."
+    return method
+
+
+for _name in (
+    "abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
+    "floor", "ceil", "round", "trunc", "masked_fill", "scatter", "pow", "square",
+):  # fmt: skip
+    setattr(Tensor, _name + "_", _inplace_method(_name))
+for _name in ("scatter", "scatter_add"):
+    setattr(Tensor, _name, globals()[_name])
+Tensor.clip_ = Tensor.clamp_

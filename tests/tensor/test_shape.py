@@ -377,3 +377,83 @@ def test_large_repeated_row_indices_accumulate_like_torch():
     check_parity(lambda L, a: a[L.tensor(idx), :], x)
     many = np.concatenate([np.zeros(200, dtype=np.int64), idx[:100]])
     check_parity(lambda L, a: a[L.tensor(many)], x)
+
+
+SCATTER = {
+    "scatter_src": lambda L, a, s: a.scatter(
+        1, L.tensor([[[0, 1, 2, 0]], [[2, 2, 1, 0]]]), s[:, :1]
+    ),
+    "scatter_fn": lambda L, a, s: L.scatter(a, 2, L.tensor([[[3, 0], [1, 2]]]), s[:1, :2, :2]),
+    "scatter_value": lambda L, a, s: a.scatter(0, L.tensor([[[1, 0, 1, 1]]]), value=2.5) * s,
+    "scatter_add": lambda L, a, s: a.scatter_add(
+        1, L.tensor([[[0, 0, 2, 0]], [[1, 1, 1, 1]]]), s[:, :1]
+    ),
+    "scatter_add_fn": lambda L, a, s: L.scatter_add(
+        a, 2, L.tensor([[[0, 0], [3, 3]]] * 2), s[:, :2, :2]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCATTER))
+def test_scatter_parity_and_gradcheck(name):
+    # scatter (not _add) with repeated positions is undefined in torch: these write distinct
+    # positions per row, except scatter_add, which accumulates
+    check_parity(SCATTER[name], rand(2, 3, 4), rand(2, 3, 4, seed=1))
+    check_grad(SCATTER[name], rand(2, 3, 4, seed=2), rand(2, 3, 4, seed=3))
+
+
+def test_one_hot_by_scatter():
+    y = hosila.tensor([2, 0, 1])
+    oh = hosila.zeros(3, 4).scatter(1, y[:, None], 1.0)
+    np.testing.assert_array_equal(oh.data, np.eye(4, dtype=np.float32)[[2, 0, 1]])
+    z = hosila.zeros(3, 4)
+    z.scatter_(1, y.unsqueeze(1), value=1.0)
+    np.testing.assert_array_equal(z.data, oh.data)
+
+
+INPLACE = {
+    "relu_": lambda t: t.relu_(),
+    "exp_": lambda t: t.exp_(),
+    "abs_neg_": lambda t: t.abs_().neg_(),
+    "tanh_": lambda t: t.tanh_(),
+    "sigmoid_": lambda t: t.sigmoid_(),
+    "clamp_": lambda t: t.clamp_(-0.3, 0.4),
+    "clamp_min_": lambda t: t.clamp_(min=0.1),
+    "pow_": lambda t: t.pow_(2),
+    "masked_fill_": lambda t: t.masked_fill_(t > 0.5, -1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_in_place_unary_ops_in_and_out_of_the_graph(name):
+    op = INPLACE[name]
+
+    def fn(L, a):
+        b = a * 1.5
+        alias = b
+        op(b)
+        assert alias is b
+        return b
+
+    check_parity(fn, rand(3, 4))
+    plain = hosila.tensor(rand(3, 4, seed=1))
+    view = plain[0]
+    op(plain)  # outside the graph: written into .data (views see it)
+    ref = fn(torch, torch.tensor(rand(3, 4, seed=1)) / 1.5).detach().numpy()
+    np.testing.assert_allclose(plain.data, ref, rtol=1e-12)
+    np.testing.assert_allclose(view.data, ref[0], rtol=1e-12)
+
+
+def test_in_place_unary_errors():
+    with pytest.raises(RuntimeError, match="leaf"):
+        hosila.ones(2, requires_grad=True).exp_()
+    with pytest.raises(TypeError, match="can't be cast"):
+        hosila.tensor([1, 2]).sqrt_()
+    x = hosila.ones(2)
+    assert x.cpu() is x and x.device == "cpu" and x.nelement() == 2
+
+
+def test_scatter_with_a_source_larger_than_the_index_gradchecks():
+    idx = hosila.tensor([[[0, 1, 2, 0]], [[2, 2, 1, 0]]])
+    check_grad(lambda L, a, s: a.scatter(1, idx, s), rand(2, 3, 4), rand(2, 3, 5, seed=1))
+    check_grad(lambda L, a, s: L.scatter_add(a, 1, idx, s), rand(2, 3, 4), rand(3, 2, 4, seed=1))

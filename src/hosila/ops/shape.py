@@ -229,3 +229,44 @@ class Gather(Function):
         full = self.xp.zeros(self.shape, dtype=grad.dtype)
         self.xp.add.at(full, self.where, grad)
         return full
+
+
+class Scatter(Function):
+    """``out = a`` with ``src`` written (or, with ``add``, added) along ``axis`` at ``index``:
+    for axis 1, ``out[i][index[i][j]] = src[i][j]`` (PyTorch's ``scatter``/``scatter_add``).
+
+    Backward: ``src`` gets the gradient at the positions it went to; ``a`` gets the gradient
+    everywhere for ``scatter_add`` and where it was not overwritten for ``scatter``.
+    """
+
+    def forward(self, a, src, index, axis, add=False):
+        xp = self.xp
+        grid = list(xp.ogrid[tuple(slice(n) for n in index.shape)])
+        grid[axis] = index
+        self.where, self.add = tuple(grid), add
+        region = tuple(slice(n) for n in index.shape)
+        self.src_shape = src.shape
+        values = src[region] if src.ndim else src
+        out = a.copy()
+        if add:
+            xp.add.at(out, self.where, values)
+        else:
+            out[self.where] = values
+        return out
+
+    def backward(self, grad):
+        xp = self.xp
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = grad
+            if not self.add:
+                ga = grad.copy()
+                ga[self.where] = 0
+        if self.needs_input_grad[1]:
+            picked = grad[self.where]
+            if len(self.src_shape) == 0:
+                gs = picked.sum()
+            else:
+                gs = xp.zeros(self.src_shape, dtype=grad.dtype)
+                gs[tuple(slice(n) for n in picked.shape)] = picked
+        return ga, gs
