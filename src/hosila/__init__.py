@@ -92,6 +92,7 @@ from hosila.tensor import (  # noqa: E402
     narrow,
     neg,
     nonzero,
+    norm,
     ones,
     ones_like,
     outer,

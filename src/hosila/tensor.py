@@ -2353,3 +2353,18 @@ for _name in (
 for _name in ("scatter", "scatter_add"):
     setattr(Tensor, _name, globals()[_name])
 Tensor.clip_ = Tensor.clamp_
+
+
+def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """The vector p-norm over ``dim`` (all dims when None): p = 2 or "fro" (default), 1,
+    inf, -inf, or any other number. Its gradient is 0 where the norm is 0, as in PyTorch."""
+    a = _floating(_to_tensor(a), "norm")
+    if p == "fro":
+        p = 2.0
+    if isinstance(p, str) or not isinstance(p, numbers.Real) or p == 0:
+        raise ValueError(f"norm: p must be 'fro' or a nonzero number, got {p!r}")
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "norm")
+    return R.VectorNorm.apply(a, axes, _builtin_float(p), keepdim)
+
+
+Tensor.norm = norm

@@ -232,3 +232,29 @@ def test_empty_dim_tuple_reduces_everything_like_torch():
     # torch's var(dim=()) value is the all-dims variance (its gradient there is inf: a torch bug)
     check_parity(lambda L, a: a.var(dim=()), x, grad=False)
     assert hosila.ones(2, dtype=hosila.int32).sum(dtype=hosila.int32).dtype == hosila.int32
+
+
+NORMS = {
+    "norm": lambda L, a: a.norm(),
+    "norm_dim": lambda L, a: a.norm(dim=1),
+    "norm_fro_tuple": lambda L, a: L.norm(a, "fro", dim=(0, 2), keepdim=True),
+    "norm_1": lambda L, a: a.norm(p=1, dim=-1),
+    "norm_inf": lambda L, a: a.norm(p=float("inf"), dim=1),
+    "norm_neg_inf": lambda L, a: a.norm(p=float("-inf")),
+    "norm_3": lambda L, a: a.norm(p=3, dim=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_parity_and_gradcheck(name):
+    check_parity(NORMS[name], rand(2, 3, 4))
+    check_grad(NORMS[name], rand(2, 3, 4, seed=3))
+
+
+def test_norm_of_zeros_and_ties_match_torch():
+    x = np.array([[0.0, 0.0, 0.0], [3.0, -3.0, 1.0]])
+    for fn in NORMS.values():
+        check_parity(fn, np.stack([x.T, x.T]))
+    check_parity(lambda L, a: a.norm(dim=1), x)
+    with pytest.raises(ValueError, match="norm"):
+        hosila.ones(2).norm(p="nuc")

@@ -128,6 +128,49 @@ class Prod(Function):
         return _keep(grad, (ax,), self.keepdim) * others
 
 
+class VectorNorm(Function):
+    """‖a‖_p over ``axes``: (Σ|a|^p)^(1/p); p = inf is max|a|, p = 1 is Σ|a|.
+
+    d/da = sign(a)·|a|^(p−1) / ‖a‖^(p−1) (a/‖a‖ for p = 2), taken as 0 where ‖a‖ = 0, as
+    PyTorch does; for p = ±inf the gradient is shared evenly between the tied extremes.
+    """
+
+    def forward(self, a, axes, p=2.0, keepdim=False):
+        xp = self.xp
+        m = xp.abs(a)
+        if p == 2:
+            out = xp.sqrt(xp.add.reduce(m * m, axis=axes, keepdims=True))
+        elif p == 1:
+            out = xp.add.reduce(m, axis=axes, keepdims=True)
+        elif p == float("inf"):
+            out = xp.maximum.reduce(m, axis=axes, keepdims=True)
+        elif p == float("-inf"):
+            out = xp.minimum.reduce(m, axis=axes, keepdims=True)
+        else:
+            out = xp.add.reduce(m**p, axis=axes, keepdims=True) ** (1.0 / p)
+        self.saved = (a, m, out)
+        self.axes, self.p, self.keepdim = axes, p, keepdim
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, grad):
+        xp = self.xp
+        a, m, out = self.saved
+        g = _keep(grad, self.axes, self.keepdim)
+        p = self.p
+        if p == 1:
+            return g * xp.sign(a)
+        if p in (float("inf"), float("-inf")):
+            hit = m == out
+            count = xp.add.reduce(hit, axis=self.axes, keepdims=True, dtype=grad.dtype)
+            return xp.sign(a) * hit * (g / count)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                scale = xp.where(out == 0, 0, g / out)
+                return a * scale
+            scale = xp.where(out == 0, 0, g / out ** (p - 1))
+            return xp.sign(a) * m ** (p - 1) * scale
+
+
 class CumSum(Function):
     """Running sum along ``axis``; backward is the running sum of the gradient from the end."""
 
