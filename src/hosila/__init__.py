@@ -46,6 +46,7 @@ from hosila.tensor import (  # noqa: E402
     div,
     dot,
     double,
+    einsum,
     empty,
     empty_like,
     equal,

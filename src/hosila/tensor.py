@@ -2368,3 +2368,49 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
 
 
 Tensor.norm = norm
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation, as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)`` is a batched
+    matmul, ``einsum("ij->ji", a)`` a transpose, ``einsum("i,i->", a, b)`` a dot product.
+
+    Supported: letters per operand without repeats (no diagonals) and no ``...``; without
+    ``->`` the output is the letters that occur once, in alphabetical order.
+    """
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: equation must be a str, got {type(equation).__name__}")
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise ValueError(f"einsum: '...' is not supported, got {equation!r}")
+    lhs, arrow, out = eq.partition("->")
+    inputs = lhs.split(",")
+    letters = [c for s in inputs for c in s]
+    if not all(c.isalpha() for c in letters + list(out)):
+        raise ValueError(f"einsum: subscripts must be letters, got {equation!r}")
+    if not arrow:
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(operands)}")
+    ts = [_to_tensor(o) for o in operands]
+    sizes: dict[str, int] = {}
+    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
+        if len(sub) != t.ndim:
+            raise ShapeError(
+                f"einsum: operand {k} has {t.ndim} dims {t.shape} but subscripts {sub!r}"
+            )
+        if len(set(sub)) != len(sub):
+            raise ValueError(f"einsum: repeated letters in {sub!r} (diagonals) are not supported")
+        for c, n in zip(sub, t.shape, strict=True):
+            if sizes.setdefault(c, n) != n:
+                raise ShapeError(
+                    f"einsum: letter {c!r} has sizes {sizes[c]} and {n} in {equation!r}"
+                )
+    if set(out) - set(letters) or len(set(out)) != len(out):
+        raise ValueError(f"einsum: bad output subscripts in {equation!r}")
+    dtype = ts[0].data.dtype
+    for t in ts[1:]:
+        dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
+    ts = [t.to(dtype) for t in ts]
+    return L.Einsum.apply(*ts, inputs=tuple(inputs), output=out)

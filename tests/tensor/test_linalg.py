@@ -84,3 +84,39 @@ def test_matmul_dtype_promotion():
     assert (
         hosila.ones(2, 2, dtype=hosila.int64) @ hosila.ones(2, dtype=hosila.int64)
     ).tolist() == [2, 2]
+
+
+EINSUM = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+    ("ij->ji", [(2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("ij->j", [(2, 3)]),
+    ("i,i->", [(3,), (3,)]),
+    ("i,j->ij", [(3,), (2,)]),
+    ("ij,ij->i", [(2, 3), (2, 3)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ("ik,jk", [(2, 3), (4, 3)]),  # implicit output: "ij"
+    ("bhqd,bhkd->bhqk", [(1, 2, 3, 2), (1, 2, 4, 2)]),
+    ("ij,k->ik", [(2, 3), (4,)]),  # j summed away in operand 0 only
+]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM)
+def test_einsum_parity_and_gradcheck(eq, shapes):
+    arrays = [rand(*s, seed=i) for i, s in enumerate(shapes)]
+    check_parity(lambda L, *xs: L.einsum(eq, *xs), *arrays)
+    check_grad(lambda L, *xs: L.einsum(eq, *xs), *arrays)
+    check_parity(lambda L, *xs: L.einsum(eq, list(xs)), *arrays)
+
+
+def test_einsum_errors():
+    a = hosila.ones(2, 3)
+    with pytest.raises(ValueError, match=r"operand 0 has 2 dims"):
+        hosila.einsum("i,i->", a, a)
+    with pytest.raises(ValueError, match="letter 'j' has sizes 3 and 2"):
+        hosila.einsum("ij,jk->ik", a, a)
+    with pytest.raises(ValueError, match="not supported"):
+        hosila.einsum("ii->i", hosila.ones(2, 2))
+    with pytest.raises(ValueError, match="names 2 operands"):
+        hosila.einsum("ij,jk->ik", a)
