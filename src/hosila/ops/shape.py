@@ -52,21 +52,19 @@ class GetItem(Function):
     """``a[index]`` with NumPy's (= PyTorch's) rules: ints, slices, None, ..., arrays, masks.
 
     Backward writes the gradient into a zero array at the same positions. With integer-array
-    indices an element picked twice receives both gradients: when the forward finds that no
-    position repeats, a plain assignment does it; otherwise large rows picked by one index
+    indices an element picked twice receives both gradients: when no position repeats, a
+    plain assignment does it; otherwise large rows picked by one index
     array are added group by group (:func:`_add_rows`), and ``add.at`` does the rest.
     """
 
     def forward(self, a, index):
         self.shape, self.index = a.shape, index
-        self.advanced = _is_advanced(index)
-        self.unique = self.advanced and _picks_unique(self.xp, index, a.shape)
         return a[index]
 
     def backward(self, grad):
         xp = self.xp
         full = xp.zeros(self.shape, dtype=grad.dtype)
-        if not self.advanced or self.unique:
+        if not _is_advanced(self.index) or _picks_unique(xp, self.index, self.shape):
             full[self.index] = grad
             return full
         rows = _row_index(xp, self.index)
