@@ -33,7 +33,47 @@ class MatMul(Function):
             g = g[..., None]
         ga = gb = None
         if need_a:
-            ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+            ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape)
+            if ga.shape != a.shape:  # (a reshape of same shape would make a needless view)
+                ga = ga.reshape(a.shape)
         if need_b:
-            gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape).reshape(b.shape)
+            gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape)
+            if gb.shape != b.shape:
+                gb = gb.reshape(b.shape)
         return ga, gb
+
+
+class Einsum(Function):
+    """``einsum(equation, *operands)`` with an explicit output (``"ij,jk->ik"``), no repeated
+    letter inside one operand and no ``...``.
+
+    The gradient of operand i is another einsum: the upstream gradient contracted with the
+    other operands onto operand i's letters; a letter that only operand i has (summed away)
+    comes back by broadcasting.
+    """
+
+    def forward(self, *operands, inputs, output):
+        self.saved, self.inputs, self.output = operands, inputs, output
+        eq = ",".join(inputs) + "->" + output
+        return self.xp.einsum(eq, *operands, optimize=len(operands) > 2)
+
+    def backward(self, grad):
+        xp = self.xp
+        ops = self.saved
+        grads = []
+        for i, (sub, need) in enumerate(zip(self.inputs, self.needs_input_grad, strict=True)):
+            if not need:
+                grads.append(None)
+                continue
+            others = [
+                (s, o) for j, (s, o) in enumerate(zip(self.inputs, ops, strict=True)) if j != i
+            ]
+            have = set(self.output).union(*(set(s) for s, _ in others))
+            target = "".join(c for c in sub if c in have)
+            eq = ",".join([self.output] + [s for s, _ in others]) + "->" + target
+            g = xp.einsum(eq, grad, *[o for _, o in others], optimize=len(others) > 1)
+            if target != sub:  # letters summed away: broadcast back along them
+                g = g.reshape([ops[i].shape[k] if c in have else 1 for k, c in enumerate(sub)])
+                g = xp.broadcast_to(g, ops[i].shape)
+            grads.append(g)
+        return tuple(grads)
