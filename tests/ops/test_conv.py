@@ -82,6 +82,11 @@ CASES = [
     ((2, 2, 5, 17), (3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
     ((1, 4, 6, 33), (2, 3, 3), (1, 1), (2, 2), (2, 2), 2),
     ((1, 3, 4, 20), (2, 2, 3), (1, 1), (0, 1), (1, 1), 1),
+    # Cout <= C at stride 1: the input gradient as a transposed convolution
+    ((2, 4, 6, 7), (4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 5, 18), (3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 7, 6), (2, 3, 2), (1, 1), (2, 0), (2, 3), 2),
+    ((1, 3, 4, 5), (2, 1, 1), (1, 1), (1, 1), (1, 1), 1),  # padding > kernel reach: col2im
 ]
 
 
@@ -128,12 +133,12 @@ def test_parity_with_torch(case):
     "kernel, dilation, padding",
     [(3, 1, "same"), (4, 1, "same"), ((2, 5), (2, 1), "same"), (3, 2, "valid"), (2, 1, "same")],
 )
-@pytest.mark.parametrize("width", [8, 24])
-def test_string_padding_parity(kernel, dilation, padding, width):
+@pytest.mark.parametrize("width, c_out", [(8, 3), (24, 2), (8, 1)])
+def test_string_padding_parity(kernel, dilation, padding, width, c_out):
     rng = np.random.default_rng(3)
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
     x = rng.standard_normal((2, 2, 7, width))
-    w = rng.standard_normal((3, 2, kh, kw))
+    w = rng.standard_normal((c_out, 2, kh, kw))
     check_parity(lambda lib, x, w: _conv(lib)(x, w, None, 1, padding, dilation), x, w, atol=1e-10)
 
 
