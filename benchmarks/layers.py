@@ -12,7 +12,7 @@ Convolutions also get their speed in GFLOP/s: ``2*N*Cout*Ho*Wo*(Cin/groups)*kh*k
 the forward pass, three times that for forward + backward (the input and weight gradients
 are one matrix product each, of the same size). NumPy's own float32 matrix product is timed
 on the same machine for scale: a 1024x1024 square product and one shaped like the 64->64
-convolution's im2col product.
+convolution's im2col product (and PyTorch's, for the BLAS behind each).
 
 Threads: NumPy's matrix products run on its BLAS's threads (``--threads`` sets
 OPENBLAS_NUM_THREADS/OMP_NUM_THREADS before NumPy loads; default: the CPU count), and
@@ -173,17 +173,23 @@ def layers(n: int) -> list[Layer]:
     return out
 
 
-def numpy_matmul_gflops(repeats: int) -> list[tuple[str, float]]:
+def matmul_gflops(repeats: int) -> list[tuple[str, float, float]]:
+    """float32 GFLOP/s of NumPy's (OpenBLAS) and PyTorch's matrix product on two shapes."""
     rng = np.random.default_rng(1)
     a = rng.standard_normal((1024, 1024)).astype(np.float32)
     w = rng.standard_normal((64, 576)).astype(np.float32)
     cols = rng.standard_normal((576, ARGS.batch * 1024)).astype(np.float32)
-    (t_sq, t_conv) = best_times([lambda: a @ a, lambda: w @ cols], repeats)
+    ta, tw, tcols = torch.from_numpy(a), torch.from_numpy(w), torch.from_numpy(cols)
+    times = best_times(
+        [lambda: a @ a, lambda: ta @ ta, lambda: w @ cols, lambda: tw @ tcols], repeats
+    )
+    sq, conv = 2 * 1024**3, 2 * 64 * 576 * cols.shape[1]
     return [
-        ("1024x1024 @ 1024x1024", 2 * 1024**3 / t_sq / 1e9),
+        ("1024x1024 @ 1024x1024", sq / times[0] / 1e9, sq / times[1] / 1e9),
         (
-            f"64x576 @ 576x{ARGS.batch * 1024} (im2col of 64->64 3x3)",
-            2 * 64 * 576 * cols.shape[1] / t_conv / 1e9,
+            f"64x576 @ 576x{cols.shape[1]} (the 64->64 3x3 im2col product)",
+            conv / times[2] / 1e9,
+            conv / times[3] / 1e9,
         ),
     ]
 
@@ -225,11 +231,11 @@ def main() -> None:
         )
     if batch_norm is None:
         print("\n(batch_norm row left out: hosila.nn.functional.batch_norm is not available)")
-    print("\nNumPy float32 matrix product on this machine:\n")
-    print("| product | GFLOP/s |")
-    print("|---|---:|")
-    for name, gflops in numpy_matmul_gflops(ARGS.repeats):
-        print(f"| {name} | {gflops:.0f} |")
+    print("\nfloat32 matrix product on this machine (same threads):\n")
+    print("| product | NumPy GFLOP/s | PyTorch GFLOP/s |")
+    print("|---|---:|---:|")
+    for name, g_np, g_torch in matmul_gflops(ARGS.repeats):
+        print(f"| {name} | {g_np:.0f} | {g_torch:.0f} |")
     print(f"\nload average after: {load()}")
 
 
