@@ -240,14 +240,14 @@ def test_avg_pool_unbatched_and_centred_differences():
 # adaptive pooling
 # --------------------------------------------------------------------------------------------
 
-ADAPTIVE_SIZES = [1, 3, (2, 5), (None, 3), (4, 4), (7, 2), (5, None)]
+ADAPTIVE_SIZES = [1, 3, (2, 5), (None, 3), (4, 4), (7, 2), (5, None), (9, 12)]  # last: upsampling
 
 
 @pytest.mark.parametrize("size", ADAPTIVE_SIZES)
 def test_adaptive_matches_loop_reference(size):
     x = _ties((2, 3, 7, 9), seed=10)
     oh, ow = (size, size) if isinstance(size, int) else size
-    out_hw = (oh or 7, ow or 9)
+    out_hw = (oh or 7, ow or 9)  # x is (2, 3, 7, 9)
     ref, ref_idx = loop_adaptive(x, out_hw, "avg")
     np.testing.assert_allclose(adaptive_avg_pool2d(hosila.tensor(x), size).data, ref, atol=1e-12)
     hx = hosila.tensor(x, requires_grad=True)
