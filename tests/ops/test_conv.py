@@ -234,6 +234,7 @@ def _t(*shape, dtype=np.float32):
         (dict(input=_t(2, 4, 5, 5), weight=_t(3, 2, 3, 3), groups=2), ValueError, "divisible"),
         (dict(input=_t(4, 5, 5, 5, 1), weight=_t(2, 4, 3, 3)), ValueError, "5-D input"),
         (dict(input=_t(5, 5), weight=_t(2, 4, 3, 3)), ValueError, "2-D input"),
+        (dict(input=_t(1, 3, 0, 5), weight=_t(2, 3, 3, 3)), ValueError, "non-zero"),
         (dict(input=_t(1, 3, 5, 5), weight=_t(2, 3, 3)), ValueError, "weight must be 4-D"),
         (dict(input=_t(1, 3, 2, 5), weight=_t(2, 3, 3, 3)), ValueError, r"larger than.*\(2 x 5\)"),
         (

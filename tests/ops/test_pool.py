@@ -359,6 +359,9 @@ def _t(*shape, dtype=np.float32):
         (max_pool2d, dict(input=_t(6, 6), kernel_size=2), ValueError, "2-D input"),
         (avg_pool2d, dict(input=_t(1, 1, 1, 6, 6), kernel_size=2), ValueError, "5-D input"),
         (adaptive_avg_pool2d, dict(input=_t(6), output_size=2), ValueError, "1-D input"),
+        (adaptive_avg_pool2d, dict(input=_t(1, 2, 0, 4), output_size=2), ValueError, "non-zero"),
+        (adaptive_max_pool2d, dict(input=_t(2, 4, 0), output_size=2), ValueError, "non-zero"),
+        (max_pool2d, dict(input=_t(1, 0, 4, 4), kernel_size=2), ValueError, "non-zero"),
         (adaptive_max_pool2d, dict(input=_t(6, 6), output_size=2), ValueError, "2-D input"),
         (
             avg_pool2d,

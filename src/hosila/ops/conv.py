@@ -250,15 +250,21 @@ def check_tensor(t: Any, name: str, op: str) -> None:
 
 
 def batched(input: Any, op: str, what: str = "(C, H, W)") -> tuple[Any, bool]:
-    """Return ``(x, unbatched)``: a 4-D view of a 3-D or 4-D input (ValueError otherwise)."""
+    """Return ``(x, unbatched)``: a 4-D view of a 3-D or 4-D input (ValueError otherwise, and
+    for an empty channel or spatial dimension)."""
+    if input.ndim not in (3, 4):
+        raise ValueError(
+            f"{op}: expected a 3-D {what} or 4-D (N, {what[1:]} input, got {input.ndim}-D "
+            f"input of shape {tuple(input.shape)}"
+        )
+    if 0 in input.shape[-3:]:
+        raise ValueError(
+            f"{op}: expected an input with non-zero channel and spatial sizes, got shape "
+            f"{tuple(input.shape)}"
+        )
     if input.ndim == 4:
         return input, False
-    if input.ndim == 3:
-        return input.reshape(1, *input.shape), True
-    raise ValueError(
-        f"{op}: expected a 3-D {what} or 4-D (N, {what[1:]} input, got {input.ndim}-D input "
-        f"of shape {tuple(input.shape)}"
-    )
+    return input.reshape(1, *input.shape), True
 
 
 def conv_padding(
