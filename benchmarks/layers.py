@@ -114,8 +114,9 @@ def conv_layer(n, c_in, c_out, k, pad, hw, stride=1, rng=None):
     b = rng.standard_normal(c_out).astype(np.float32)
     ho = (hw + 2 * pad - k) // stride + 1
     flops = 2.0 * n * c_out * ho * ho * c_in * k * k
+    name = f"conv2d {c_in}->{c_out} {k}x{k} pad {pad}" + (f" stride {stride}" if stride > 1 else "")
     return Layer(
-        f"conv2d {c_in}->{c_out} {k}x{k} pad {pad} at {hw}x{hw}",
+        f"{name} at {hw}x{hw}",
         [x, w, b],
         lambda x, w, b: conv2d(x, w, b, stride, pad),
         lambda x, w, b: TF.conv2d(x, w, b, stride, pad),
@@ -129,6 +130,9 @@ def layers(n: int) -> list[Layer]:
         conv_layer(n, 3, 32, 7, 3, 32, rng=rng),
         conv_layer(n, 64, 64, 3, 1, 32, rng=rng),
         conv_layer(n, 128, 128, 3, 1, 16, rng=rng),
+        # beyond the three: a strided (downsampling) layer and a thin one
+        conv_layer(n, 64, 128, 3, 1, 32, stride=2, rng=rng),
+        conv_layer(n, 16, 16, 3, 1, 32, rng=rng),
     ]
     x = rng.standard_normal((n, 64, 32, 32)).astype(np.float32)
     out.append(
