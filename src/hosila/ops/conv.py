@@ -171,8 +171,9 @@ def batch_first(xp, out, width, bias=None):
 
 
 class Conv2d(Function):
-    """y = conv2d(x, w, b) by im2col + one matrix product; backward by two matrix products and
-    col2im. ``stride``, ``dilation``: (h, w) pairs; ``padding``: (top, bottom, left, right)."""
+    """y = conv2d(x, w, b) by im2col + one matrix product; backward: dw by one matrix product,
+    dx by a transposed convolution (stride 1, Cout <= C) or a matrix product and col2im.
+    ``stride``, ``dilation``: (h, w) pairs; ``padding``: (top, bottom, left, right)."""
 
     def forward(self, x, weight, bias, stride, padding, dilation, groups):
         c_out, c_g, kh, kw = weight.shape
