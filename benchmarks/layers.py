@@ -12,7 +12,7 @@ Convolutions also get their speed in GFLOP/s: ``2*N*Cout*Ho*Wo*(Cin/groups)*kh*k
 the forward pass, three times that for forward + backward (the input and weight gradients
 are one matrix product each, of the same size). NumPy's own float32 matrix product is timed
 on the same machine for scale: a 1024x1024 square product and one shaped like the 64->64
-convolution's im2col product.
+convolution's im2col product (and PyTorch's, for the BLAS behind each).
 
 Threads: NumPy's matrix products run on its BLAS's threads (``--threads`` sets
 OPENBLAS_NUM_THREADS/OMP_NUM_THREADS before NumPy loads; default: the CPU count), and
@@ -114,8 +114,9 @@ def conv_layer(n, c_in, c_out, k, pad, hw, stride=1, rng=None):
     b = rng.standard_normal(c_out).astype(np.float32)
     ho = (hw + 2 * pad - k) // stride + 1
     flops = 2.0 * n * c_out * ho * ho * c_in * k * k
+    name = f"conv2d {c_in}->{c_out} {k}x{k} pad {pad}" + (f" stride {stride}" if stride > 1 else "")
     return Layer(
-        f"conv2d {c_in}->{c_out} {k}x{k} pad {pad} at {hw}x{hw}",
+        f"{name} at {hw}x{hw}",
         [x, w, b],
         lambda x, w, b: conv2d(x, w, b, stride, pad),
         lambda x, w, b: TF.conv2d(x, w, b, stride, pad),
@@ -129,6 +130,9 @@ def layers(n: int) -> list[Layer]:
         conv_layer(n, 3, 32, 7, 3, 32, rng=rng),
         conv_layer(n, 64, 64, 3, 1, 32, rng=rng),
         conv_layer(n, 128, 128, 3, 1, 16, rng=rng),
+        # beyond the issue's three: a strided (downsampling) layer and a thin one
+        conv_layer(n, 64, 128, 3, 1, 32, stride=2, rng=rng),
+        conv_layer(n, 16, 16, 3, 1, 32, rng=rng),
     ]
     x = rng.standard_normal((n, 64, 32, 32)).astype(np.float32)
     out.append(
@@ -173,17 +177,23 @@ def layers(n: int) -> list[Layer]:
     return out
 
 
-def numpy_matmul_gflops(repeats: int) -> list[tuple[str, float]]:
+def matmul_gflops(repeats: int) -> list[tuple[str, float, float]]:
+    """float32 GFLOP/s of NumPy's (OpenBLAS) and PyTorch's matrix product on two shapes."""
     rng = np.random.default_rng(1)
     a = rng.standard_normal((1024, 1024)).astype(np.float32)
     w = rng.standard_normal((64, 576)).astype(np.float32)
     cols = rng.standard_normal((576, ARGS.batch * 1024)).astype(np.float32)
-    (t_sq, t_conv) = best_times([lambda: a @ a, lambda: w @ cols], repeats)
+    ta, tw, tcols = torch.from_numpy(a), torch.from_numpy(w), torch.from_numpy(cols)
+    times = best_times(
+        [lambda: a @ a, lambda: ta @ ta, lambda: w @ cols, lambda: tw @ tcols], repeats
+    )
+    sq, conv = 2 * 1024**3, 2 * 64 * 576 * cols.shape[1]
     return [
-        ("1024x1024 @ 1024x1024", 2 * 1024**3 / t_sq / 1e9),
+        ("1024x1024 @ 1024x1024", sq / times[0] / 1e9, sq / times[1] / 1e9),
         (
-            f"64x576 @ 576x{ARGS.batch * 1024} (im2col of 64->64 3x3)",
-            2 * 64 * 576 * cols.shape[1] / t_conv / 1e9,
+            f"64x576 @ 576x{cols.shape[1]} (the 64->64 3x3 im2col product)",
+            conv / times[2] / 1e9,
+            conv / times[3] / 1e9,
         ),
     ]
 
@@ -225,11 +235,11 @@ def main() -> None:
         )
     if batch_norm is None:
         print("\n(batch_norm row left out: hosila.nn.functional.batch_norm is not available)")
-    print("\nNumPy float32 matrix product on this machine:\n")
-    print("| product | GFLOP/s |")
-    print("|---|---:|")
-    for name, gflops in numpy_matmul_gflops(ARGS.repeats):
-        print(f"| {name} | {gflops:.0f} |")
+    print("\nfloat32 matrix product on this machine (same threads):\n")
+    print("| product | NumPy GFLOP/s | PyTorch GFLOP/s |")
+    print("|---|---:|---:|")
+    for name, g_np, g_torch in matmul_gflops(ARGS.repeats):
+        print(f"| {name} | {g_np:.0f} | {g_torch:.0f} |")
     print(f"\nload average after: {load()}")
 
 

@@ -82,6 +82,12 @@ CASES = [
     ((2, 2, 5, 17), (3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
     ((1, 4, 6, 33), (2, 3, 3), (1, 1), (2, 2), (2, 2), 2),
     ((1, 3, 4, 20), (2, 2, 3), (1, 1), (0, 1), (1, 1), 1),
+    # Cout <= C at stride 1: the input gradient as a transposed convolution
+    ((2, 4, 6, 7), (4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 5, 18), (3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 7, 6), (2, 3, 2), (1, 1), (2, 0), (2, 3), 2),
+    ((1, 3, 4, 5), (2, 1, 1), (1, 1), (1, 1), (1, 1), 1),  # padding > kernel reach: col2im
+    ((2, 3, 6, 6), (3, 3, 3), (1, 1), (1, 1), (1, 1), 3),  # depthwise, stride 1
 ]
 
 
@@ -128,12 +134,12 @@ def test_parity_with_torch(case):
     "kernel, dilation, padding",
     [(3, 1, "same"), (4, 1, "same"), ((2, 5), (2, 1), "same"), (3, 2, "valid"), (2, 1, "same")],
 )
-@pytest.mark.parametrize("width", [8, 24])
-def test_string_padding_parity(kernel, dilation, padding, width):
+@pytest.mark.parametrize("width, c_out", [(8, 3), (24, 2), (8, 1)])
+def test_string_padding_parity(kernel, dilation, padding, width, c_out):
     rng = np.random.default_rng(3)
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
     x = rng.standard_normal((2, 2, 7, width))
-    w = rng.standard_normal((3, 2, kh, kw))
+    w = rng.standard_normal((c_out, 2, kh, kw))
     check_parity(lambda lib, x, w: _conv(lib)(x, w, None, 1, padding, dilation), x, w, atol=1e-10)
 
 
@@ -193,6 +199,12 @@ def test_centred_differences():
             minus[k][idx] -= eps
             num[idx] = (f(*plus) - f(*minus)) / (2 * eps)
         np.testing.assert_allclose(t.grad, num, rtol=1e-6, atol=1e-8)
+    engine_gradcheck = getattr(hosila.autograd, "gradcheck", None)
+    if engine_gradcheck is not None:  # the engine's own checker too, once it has one
+        fresh = [hosila.tensor(a, requires_grad=True) for a in arrays]
+        assert engine_gradcheck(
+            lambda x, w, b: conv2d(x, w, b, stride, padding, dilation, groups), tuple(fresh)
+        )
 
 
 def test_float32_forward_and_dtype():
@@ -228,6 +240,7 @@ def _t(*shape, dtype=np.float32):
         (dict(input=_t(2, 4, 5, 5), weight=_t(3, 2, 3, 3), groups=2), ValueError, "divisible"),
         (dict(input=_t(4, 5, 5, 5, 1), weight=_t(2, 4, 3, 3)), ValueError, "5-D input"),
         (dict(input=_t(5, 5), weight=_t(2, 4, 3, 3)), ValueError, "2-D input"),
+        (dict(input=_t(1, 3, 0, 5), weight=_t(2, 3, 3, 3)), ValueError, "non-zero"),
         (dict(input=_t(1, 3, 5, 5), weight=_t(2, 3, 3)), ValueError, "weight must be 4-D"),
         (dict(input=_t(1, 3, 2, 5), weight=_t(2, 3, 3, 3)), ValueError, r"larger than.*\(2 x 5\)"),
         (

@@ -240,14 +240,14 @@ def test_avg_pool_unbatched_and_centred_differences():
 # adaptive pooling
 # --------------------------------------------------------------------------------------------
 
-ADAPTIVE_SIZES = [1, 3, (2, 5), (None, 3), (4, 4), (7, 2), (5, None)]
+ADAPTIVE_SIZES = [1, 3, (2, 5), (None, 3), (4, 4), (7, 2), (5, None), (9, 12)]  # last: upsampling
 
 
 @pytest.mark.parametrize("size", ADAPTIVE_SIZES)
 def test_adaptive_matches_loop_reference(size):
     x = _ties((2, 3, 7, 9), seed=10)
     oh, ow = (size, size) if isinstance(size, int) else size
-    out_hw = (oh or 7, ow or 9)
+    out_hw = (oh or 7, ow or 9)  # x is (2, 3, 7, 9)
     ref, ref_idx = loop_adaptive(x, out_hw, "avg")
     np.testing.assert_allclose(adaptive_avg_pool2d(hosila.tensor(x), size).data, ref, atol=1e-12)
     hx = hosila.tensor(x, requires_grad=True)
@@ -309,6 +309,9 @@ def _centred_check(fn, x, eps=1e-6):
         fm = (fn(hosila.tensor(minus)).data * g).sum()
         num[idx] = (fp - fm) / (2 * eps)
     np.testing.assert_allclose(t.grad, num, rtol=1e-6, atol=1e-8)
+    engine_gradcheck = getattr(hosila.autograd, "gradcheck", None)
+    if engine_gradcheck is not None:  # the engine's own checker too, once it has one
+        assert engine_gradcheck(fn, (hosila.tensor(x, requires_grad=True),))
 
 
 @pytest.mark.parametrize(
@@ -359,6 +362,9 @@ def _t(*shape, dtype=np.float32):
         (max_pool2d, dict(input=_t(6, 6), kernel_size=2), ValueError, "2-D input"),
         (avg_pool2d, dict(input=_t(1, 1, 1, 6, 6), kernel_size=2), ValueError, "5-D input"),
         (adaptive_avg_pool2d, dict(input=_t(6), output_size=2), ValueError, "1-D input"),
+        (adaptive_avg_pool2d, dict(input=_t(1, 2, 0, 4), output_size=2), ValueError, "non-zero"),
+        (adaptive_max_pool2d, dict(input=_t(2, 4, 0), output_size=2), ValueError, "non-zero"),
+        (max_pool2d, dict(input=_t(1, 0, 4, 4), kernel_size=2), ValueError, "non-zero"),
         (adaptive_max_pool2d, dict(input=_t(6, 6), output_size=2), ValueError, "2-D input"),
         (
             avg_pool2d,

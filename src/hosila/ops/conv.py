@@ -51,10 +51,15 @@ the thrown-away columns):
   (``np.add.at``), loop over the ``kh*kw`` kernel offsets only: take the same window view of
   a zero ``dxp``; for offset ``(i, j)``, ``dwin[:, :, i, j]`` (all ``(n, y, x)``) touches no
   pixel twice, so ``dwin[:, :, i, j] += dcols[:, i, j]`` is one vectorised add. Crop the
-  padding off ``dxp`` and that is ``dx``. (The other classic route, a transposed convolution:
-  im2col of the padded ``g`` with the flipped kernel, copies ``Cout*kh*kw`` rows instead of
-  ``C*kh*kw``: eleven times more for a first layer 3->32, and it measured no faster for
-  64->64 3x3, so col2im it is.)
+  padding off ``dxp`` and that is ``dx``.
+* input, the other classic route (stride 1): ``dx`` is itself a convolution - of ``g``
+  padded by ``(kh-1)*dh - pad`` on each side, with the kernel flipped in space and its two
+  channel axes swapped - so the same im2col + one matrix product computes it. Its im2col
+  copies ``Cout*kh*kw`` rows where col2im's ``dcols`` has ``C*kh*kw``, but its matrix
+  product sums over ``Cout*kh*kw`` instead of ``Cout`` terms, which BLAS runs much faster
+  (measured 15-30 % less time for the whole input gradient at 64->64 and 128->128, 3x3).
+  It is used for stride 1 when ``Cout <= C``; a first layer 3->32 would copy ten times more
+  than col2im, and strided convolutions would need a dilated ``g``: those take col2im.
 
 The forward keeps ``cols`` for the weight gradient: ``N*C*kh*kw*Ho*Wq`` numbers (160 MB in
 float32 for a batch of 64 at 64 channels, 32x32, 3x3, padding 1).
@@ -166,8 +171,9 @@ def batch_first(xp, out, width, bias=None):
 
 
 class Conv2d(Function):
-    """y = conv2d(x, w, b) by im2col + one matrix product; backward by two matrix products and
-    col2im. ``stride``, ``dilation``: (h, w) pairs; ``padding``: (top, bottom, left, right)."""
+    """y = conv2d(x, w, b) by im2col + one matrix product; backward: dw by one matrix product,
+    dx by a transposed convolution (stride 1, Cout <= C) or a matrix product and col2im.
+    ``stride``, ``dilation``: (h, w) pairs; ``padding``: (top, bottom, left, right)."""
 
     def forward(self, x, weight, bias, stride, padding, dilation, groups):
         c_out, c_g, kh, kw = weight.shape
@@ -187,17 +193,27 @@ class Conv2d(Function):
         need_x, need_w, need_b = self.needs_input_grad
         n, c, h, w = x_shape
         c_out, c_g, kh, kw = weight.shape
+        (dh, dw), (_, pb, _, pr) = dilation, padding
+        q = ((kh - 1) * dh - pt, (kh - 1) * dh - pb, (kw - 1) * dw - pl, (kw - 1) * dw - pr)
+        transposed = stride == (1, 1) and min(q) >= 0 and c_out <= c  # see the docstring
         gx = gw = gb = None
         if need_b:
             gb = grad.sum(axis=(0, 2, 3))
-        # g : (Cout, N*Ho*Wq), the layout of the forward's product (0 in the wide part)
-        g = (xp.zeros if wq > wo else xp.empty)((c_out, n, ho, wq), dtype=grad.dtype)
-        g[..., :wo] = grad.transpose(1, 0, 2, 3)
-        g = g.reshape(groups, c_out // groups, n * ho * wq)
+        if need_w or (need_x and not transposed):
+            # g : (Cout, N*Ho*Wq), the layout of the forward's product (0 in the wide part)
+            g = (xp.zeros if wq > wo else xp.empty)((c_out, n, ho, wq), dtype=grad.dtype)
+            g[..., :wo] = grad.transpose(1, 0, 2, 3)
+            g = g.reshape(groups, c_out // groups, n * ho * wq)
         if need_w:  # dw = g @ cols^T, computed as (cols @ g^T)^T: (G, Cout/G, C/G*kh*kw)
             gw = xp.matmul(cols, g.swapaxes(-1, -2)).swapaxes(-1, -2).reshape(weight.shape)
         if not need_x:
             return gx, gw, gb
+        if transposed:
+            # dx is the convolution of g, padded by q, with the flipped, transposed kernel
+            w_t = weight.reshape(groups, c_out // groups, c_g, kh, kw)[:, :, :, ::-1, ::-1]
+            w_t = w_t.transpose(0, 2, 1, 3, 4).reshape(groups, c_g, c_out // groups * kh * kw)
+            _, dx, _, _ = im2col_product(xp, grad, w_t, (kh, kw), stride, q, dilation)
+            return batch_first(xp, dx, w), gw, gb
         # dcols = w^T @ g, then col2im over the kh*kw kernel offsets
         w_mat = weight.reshape(groups, c_out // groups, c_g * kh * kw)
         dcols = xp.matmul(w_mat.swapaxes(-1, -2), g).reshape(c, kh, kw, n, ho, wq)
@@ -235,15 +251,21 @@ def check_tensor(t: Any, name: str, op: str) -> None:
 
 
 def batched(input: Any, op: str, what: str = "(C, H, W)") -> tuple[Any, bool]:
-    """Return ``(x, unbatched)``: a 4-D view of a 3-D or 4-D input (ValueError otherwise)."""
+    """Return ``(x, unbatched)``: a 4-D view of a 3-D or 4-D input (ValueError otherwise, and
+    for an empty channel or spatial dimension)."""
+    if input.ndim not in (3, 4):
+        raise ValueError(
+            f"{op}: expected a 3-D {what} or 4-D (N, {what[1:]} input, got {input.ndim}-D "
+            f"input of shape {tuple(input.shape)}"
+        )
+    if 0 in input.shape[-3:]:
+        raise ValueError(
+            f"{op}: expected an input with non-zero channel and spatial sizes, got shape "
+            f"{tuple(input.shape)}"
+        )
     if input.ndim == 4:
         return input, False
-    if input.ndim == 3:
-        return input.reshape(1, *input.shape), True
-    raise ValueError(
-        f"{op}: expected a 3-D {what} or 4-D (N, {what[1:]} input, got {input.ndim}-D input "
-        f"of shape {tuple(input.shape)}"
-    )
+    return input.reshape(1, *input.shape), True
 
 
 def conv_padding(

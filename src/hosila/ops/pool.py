@@ -16,7 +16,8 @@ pixels:
   the maximum is: on ties the first one in the window, in row-major order, as in PyTorch.
   Its offset is the number of leading offsets whose value is not the maximum, counted with
   a running "not found yet" mask: ``arg = sum_k [win_0 != out and ... and win_k != out]``.
-  (A NaN wins over everything and propagates; windows holding one take a slower exact loop.)
+  (A NaN wins over everything and propagates; when the output holds one, the argmax takes a
+  slower exact loop, offset by offset.)
 * average: the sum of the ``kh*kw`` slices divided by the window's divisor (``kh*kw``, or the
   count of non-padding pixels with ``count_include_pad=False``, or ``divisor_override``).
 
