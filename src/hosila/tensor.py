@@ -16,6 +16,7 @@ are NumPy arrays (PyTorch's are tensors), and dtypes are NumPy dtypes (``hosila.
 
 from __future__ import annotations
 
+import builtins
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -48,10 +49,16 @@ _default_float = float32
 _builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
 _builtin_int = __builtins__["int"] if isinstance(__builtins__, dict) else __builtins__.int
 _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
+builtins_sum, builtins_min, builtins_max = builtins.sum, builtins.min, builtins.max
 
 
 class DTypeError(TypeError, RuntimeError):
     """A dtype that an operation cannot take (a TypeError; also a RuntimeError, as in PyTorch)."""
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Bad shapes or sizes for an op: a ValueError (hosila's rule for bad arguments) that is
+    also a RuntimeError, the type PyTorch raises for the same mistakes."""
 
 
 def get_default_dtype() -> np.dtype:
@@ -134,7 +141,7 @@ class Tensor:
         """The shape, or the length of dimension ``dim``."""
         if dim is None:
             return self.data.shape
-        return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]]
+        return self.data.shape[_one_dim(dim, self.ndim, "size")]
 
     @property
     def ndim(self) -> int:
@@ -200,7 +207,7 @@ class Tensor:
     def item(self) -> Any:
         """The single element as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item(): only a tensor with one element can be converted to a Python number, "
                 f"got shape {self.shape}"
             )
@@ -289,9 +296,7 @@ class Tensor:
         Gradients accumulate across calls; the graph's saved buffers are freed unless
         ``retain_graph=True``.
         """
-        if inputs is not None:
-            raise NotImplementedError("backward(inputs=...) is not supported")
-        autograd.backward(self, gradient, retain_graph=retain_graph)
+        autograd.backward(self, gradient, retain_graph=retain_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph (requires_grad False)."""
@@ -322,6 +327,8 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("retain_grad(): the tensor does not require grad")
         self._retains_grad = True
+        if self._ctx is not None:
+            self._ctx.retained = self
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place."""
@@ -334,7 +341,13 @@ class Tensor:
         return self
 
     def copy_(self, src: Any) -> Tensor:
-        """Copy ``src`` (broadcastable to this shape) into this tensor in place."""
+        """Copy ``src`` (broadcastable to this shape) into this tensor in place; when ``src``
+        requires grad (or this tensor is in the graph) the copy is recorded, as in PyTorch."""
+        if self._in_graph(src):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace("copy_")
+            self._become(Clone.apply(expand(_to_tensor(src).to(self.data.dtype), self.shape)))
+            return self
         self._check_inplace("copy_")
         self.data[...] = src.data if isinstance(src, Tensor) else src
         return self
@@ -415,14 +428,26 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return self.abs()
 
-    # In-place operators: true in-place updates for tensors outside the graph (parameters
-    # under no_grad, buffers); for a graph tensor, Python rebinds the name to the new result,
-    # which is PyTorch's meaning for code like `out += identity`.
+    # In-place operators: true in-place updates of .data for tensors outside the graph
+    # (parameters under no_grad, buffers). When the tensor is in the graph, or the other
+    # operand requires grad, the tensor object becomes the op's output node instead (a fresh
+    # array): `out += identity` is differentiable, as in PyTorch, and ops that used the old
+    # value keep it.
     def _inplace(self, other: Any, op: Any, name: str) -> Tensor:
-        if self.requires_grad and is_grad_enabled():
-            if self._ctx is None:
-                self._check_inplace(name)
-            return op.apply(*_binary(self, other))
+        grad_on = is_grad_enabled()
+        if grad_on and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace(name)  # a leaf that requires grad: refused
+            new = op.apply(*_binary(self._as_node(), other))
+            if new.data.dtype != self.data.dtype:
+                if not np.can_cast(new.data.dtype, self.data.dtype, casting="same_kind"):
+                    raise DTypeError(
+                        f"{name}: result type {new.data.dtype} can't be cast to the tensor's "
+                        f"dtype {self.data.dtype} in place"
+                    )
+                new = new.to(self.data.dtype)
+            self._become(new)
+            return self
         src = other.data if isinstance(other, Tensor) else other
         result = op().forward(self.data, src)
         if np.can_cast(result.dtype, self.data.dtype, casting="same_kind"):
@@ -446,16 +471,25 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._inplace(other, Div, "/=")
 
+    def _in_graph(self, other: Any) -> bool:
+        """Would an in-place op with ``other`` have to be recorded?"""
+        return is_grad_enabled() and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        )
+
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
-        """In place ``self += alpha * other`` (no graph; use under no_grad for parameters)."""
-        self._check_inplace("add_")
+        """In place ``self += alpha * other``: writes ``.data`` outside the graph (parameters
+        under no_grad); in the graph it is ``+=`` (see :meth:`_inplace`)."""
+        if self._in_graph(other):
+            return self._inplace(other if alpha == 1 else other * alpha, Add, "add_")
         o = other.data if isinstance(other, Tensor) else other
         self.data += o if alpha == 1 else alpha * o
         return self
 
     def mul_(self, other: Any) -> Tensor:
-        """In place ``self *= other`` (no graph)."""
-        self._check_inplace("mul_")
+        """In place ``self *= other`` (as :meth:`add_`)."""
+        if self._in_graph(other):
+            return self._inplace(other, Mul, "mul_")
         self.data *= other.data if isinstance(other, Tensor) else other
         return self
 
@@ -470,10 +504,14 @@ class Tensor:
         o = other.data if isinstance(other, Tensor) else other
         return Tensor._from_op(fn(self.data, o), None)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None:  # PyTorch: a tensor is never None
+            return False
         return self._compare(other, np.equal)
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None:
+            return True
         return self._compare(other, np.not_equal)
 
     def __lt__(self, other: Any) -> Tensor:
@@ -600,8 +638,27 @@ class Tensor:
         return reshape(self, _shape_args(shape, "reshape"))
 
     def view(self, *shape: Any) -> Tensor:
-        """Same as :meth:`reshape` (NumPy decides whether a copy is needed)."""
-        return reshape(self, _shape_args(shape, "view"))
+        """The same elements in a new shape, without copying (PyTorch's ``view``).
+
+        Raises a RuntimeError when the memory layout makes that impossible (e.g. after a
+        transpose), as PyTorch does: use :meth:`reshape` or ``.contiguous().view(...)``.
+        """
+        shape = _shape_args(shape, "view")
+        try:
+            target = _infer_shape(shape, self.data.size)
+        except ValueError as exc:
+            raise ShapeError(
+                f"view: shape {shape} is invalid for a tensor of shape {self.shape}: {exc}"
+            ) from None
+        try:
+            self.xp.reshape(self.data, target, copy=False)
+        except ValueError:
+            raise ShapeError(
+                f"view: a tensor of shape {self.shape} with strides "
+                f"{self.data.strides} cannot be viewed as {target} without a copy; use "
+                f".reshape(...) or .contiguous().view(...)"
+            ) from None
+        return reshape(self, target)
 
     def view_as(self, other: Tensor) -> Tensor:
         return reshape(self, other.shape)
@@ -626,7 +683,7 @@ class Tensor:
 
     def t(self) -> Tensor:
         if self.ndim > 2:
-            raise ValueError(f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}")
+            raise ShapeError(f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}")
         return self.T
 
     def expand(self, *shape: Any) -> Tensor:
@@ -645,8 +702,39 @@ class Tensor:
         return GetItem.apply(self, _index(index))
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
-        self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
+        """``x[index] = value`` with PyTorch's semantics, gradients included.
+
+        On a tensor outside the graph with a constant value this writes into ``.data``
+        (views see it). When ``x`` is in the graph or ``value`` requires grad, ``x`` becomes
+        the output of a ``SetItem`` op: the gradient flows to ``value`` at ``index`` and to
+        the old ``x`` everywhere else; ops that used the old ``x`` keep its old value. A leaf
+        that requires grad is refused (as in PyTorch), unless under ``no_grad``.
+        """
+        idx = _index(index)
+        grad_on = is_grad_enabled()
+        value_graph = isinstance(value, Tensor) and value.requires_grad and grad_on
+        if self.requires_grad and grad_on:
+            if self._ctx is None:
+                self._check_inplace("__setitem__")
+        elif not value_graph:
+            self.data[idx] = value.data if isinstance(value, Tensor) else value
+            return
+        if not isinstance(value, Tensor):
+            value = Tensor._from_op(np.asarray(value, dtype=self.data.dtype), None)
+        elif value.data.dtype != self.data.dtype:
+            value = value.to(self.data.dtype)
+        self._become(S.SetItem.apply(self._as_node(), value, idx))
+
+    def _as_node(self) -> Tensor:
+        """A tensor standing for this one's current value and graph node (before an in-place
+        change makes this object a new node)."""
+        old = Tensor._from_op(self.data, self._ctx)
+        old.requires_grad = self.requires_grad
+        return old
+
+    def _become(self, new: Tensor) -> None:
+        """Take over ``new``'s data and graph node (the in-place ops' last step)."""
+        self.data, self._ctx, self.requires_grad = new.data, new._ctx, new.requires_grad
 
     # elementwise predicates / misc without gradient
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -657,10 +745,110 @@ class Tensor:
         axes = None if dim is None else normalize_dims(dim, self.ndim, "all")
         return Tensor._from_op(self.data.all(axis=axes, keepdims=keepdim), None)
 
-    def sign(self) -> Tensor:
-        return Tensor._from_op(np.sign(self.data), None)
-
     def contiguous(self) -> Tensor:
+        """``self`` when its data is C-contiguous, else a contiguous copy (in the graph)."""
+        if self.data.flags.c_contiguous:
+            return self
+        return Clone.apply(self)
+
+    def is_contiguous(self) -> bool:
+        return self.data.flags.c_contiguous
+
+    # ---- more ops (more methods are bound at the end of this module: x.var() is var(x)) ----
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor: ``sizes[i]`` copies along dim i (leading new dims allowed)."""
+        return _repeat(self, _shape_args(sizes, "repeat"))
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return transpose(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return remainder(other, self)
+
+    def eq(self, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other
+
+    def isnan(self) -> Tensor:
+        return Tensor._from_op(np.isnan(self.data), None)
+
+    def isinf(self) -> Tensor:
+        return Tensor._from_op(np.isinf(self.data), None)
+
+    def isfinite(self) -> Tensor:
+        return Tensor._from_op(np.isfinite(self.data), None)
+
+    def logical_not(self) -> Tensor:
+        return Tensor._from_op(np.logical_not(self.data), None)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(
+        self, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """``fill_value`` in ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from ``data`` with this tensor's dtype (unless ``dtype``)."""
+        return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """In place ``self -= alpha * other`` (as :meth:`add_`)."""
+        return self.add_(other, alpha=-alpha)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place ``self /= other`` (as :meth:`add_`)."""
+        if self._in_graph(other):
+            return self._inplace(other, Div, "div_")
+        self.data /= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill in place with samples uniform in [a, b) from hosila's generator."""
+        self._check_inplace("uniform_")
+        self.data[...] = default_generator().uniform(a, b, size=self.data.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill in place with normal samples from hosila's generator."""
+        self._check_inplace("normal_")
+        self.data[...] = default_generator().normal(mean, std, size=self.data.shape)
         return self
 
     def clone(self) -> Tensor:
@@ -690,7 +878,12 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
                 f"tensor: data must be a number, a (nested) sequence of numbers or an array, "
                 f"got {type(data).__name__}"
             )
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError as exc:
+            raise ShapeError(
+                f"tensor: data must be a rectangular nested sequence of numbers ({exc})"
+            ) from None
         if arr.dtype.kind == "f":
             arr = arr.astype(_default_float, copy=False)
         elif arr.dtype.kind in "iu":
@@ -712,31 +905,56 @@ def _floating(t: Tensor, op: str) -> Tensor:
     return Tensor._from_op(t.data.astype(_default_float), None)
 
 
+def _category(dtype: np.dtype) -> int:
+    """PyTorch's type categories: bool < integer < floating."""
+    k = dtype.kind
+    return 2 if k == "f" else (0 if k == "b" else 1)
+
+
+def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
+    """The dtype of a binary op on two tensors, by PyTorch's rules: dimensioned tensors decide
+    over 0-d ones unless a 0-d tensor is of a higher category (int < float), in which case its
+    dtype is used (``float32 [n] + float64 []`` is float32; ``int64 [n] + float64 []`` is
+    float64)."""
+    da, db = a.data.dtype, b.data.dtype
+    za, zb = a.data.ndim == 0, b.data.ndim == 0
+    if za == zb:
+        ca, cb = _category(da), _category(db)
+        if ca != cb:  # int64 with float32 is float32 (NumPy would say float64)
+            return da if ca > cb else db
+        return np.promote_types(da, db)
+    dim_dt, zero_dt = (db, da) if za else (da, db)
+    return zero_dt if _category(zero_dt) > _category(dim_dt) else dim_dt
+
+
 def _binary(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
     """Apply PyTorch's type promotion to a binary op's operands.
 
     Two tensors of the same dtype pass untouched (the fast path). A Python number takes the
-    tensor's dtype (an int tensor with a float number becomes float32); an int tensor with a
-    float tensor is cast to that float dtype; ``/`` of integers is true division in float32.
+    tensor's dtype unless it is of a higher category (an int tensor with a float number
+    becomes float32, the default dtype); between tensors, see :func:`_result_dtype`; ``/``
+    of integers is true division in float32. NumPy scalars count as Python numbers.
     """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
         da, db = a.data.dtype, b.data.dtype
         if da is db and (not true_div or da.kind == "f"):
             return a, b
-        ka, kb = da.kind == "f", db.kind == "f"
-        if ka and not kb:
-            b = b.to(da)
-        elif kb and not ka:
-            a = a.to(db)
-        elif not ka and not kb and true_div:
-            a, b = a.to(_default_float), b.to(_default_float)
+        d = _result_dtype(a, b)
+        if true_div and d.kind != "f":
+            d = _default_float
+        if da != d:
+            a = a.to(d)
+        if db != d:
+            b = b.to(d)
         return a, b
     t, other = (a, b) if ta else (b, a)
     if isinstance(other, np.ndarray):
         other = Tensor._from_op(other, None)
         return _binary(*((t, other) if ta else (other, t)), true_div=true_div)
-    if not isinstance(other, numbers.Number):
+    if isinstance(other, np.generic):
+        other = other.item()
+    elif not isinstance(other, numbers.Number):
         raise TypeError(
             f"unsupported operand type {type(other).__name__} for a tensor operation "
             f"(expected a Tensor, an array or a number)"
@@ -766,6 +984,19 @@ def _index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return index
+
+
+def _all_if_empty(dim: Any) -> Any:
+    """``dim=()`` / ``dim=[]`` means every dim in PyTorch's reductions."""
+    return None if isinstance(dim, tuple | list) and len(dim) == 0 else dim
+
+
+def _one_dim(dim: Any, ndim: int, op: str) -> int:
+    """One dim index, checked and made non-negative (0 for a 0-d tensor)."""
+    if not isinstance(dim, _builtin_int | np.integer) or isinstance(dim, _builtin_bool):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    axes = normalize_dims(dim, ndim, op)
+    return axes[0] if axes else 0
 
 
 def _to_tensor(x: Any) -> Tensor:
@@ -821,13 +1052,14 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def is_tensor(obj: Any) -> bool:
+    """True when ``obj`` is a hosila Tensor."""
     return isinstance(obj, Tensor)
 
 
 def _size(size: tuple, op: str) -> tuple[int, ...]:
     shape = _shape_args(size, op)
     if any(s < 0 for s in shape):
-        raise ValueError(f"{op}: sizes must be non-negative, got {shape}")
+        raise ShapeError(f"{op}: sizes must be non-negative, got {shape}")
     return shape
 
 
@@ -864,14 +1096,17 @@ def full(
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros shaped like ``t`` (its dtype unless ``dtype``)."""
     return Tensor(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones shaped like ``t`` (its dtype unless ``dtype``)."""
     return Tensor(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` shaped like ``t`` (its dtype unless ``dtype``)."""
     data = np.full_like(_to_tensor(t).data, fill_value, dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
@@ -883,7 +1118,7 @@ def arange(
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ShapeError("arange: step must be nonzero")
     all_int = all(isinstance(v, _builtin_int | np.integer) for v in (start, end, step))
     d = as_dtype(dtype, "arange") if dtype is not None else (int64 if all_int else _default_float)
     return Tensor(np.arange(start, end, step).astype(d), requires_grad=requires_grad)
@@ -894,7 +1129,7 @@ def linspace(
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
     if not isinstance(steps, _builtin_int | np.integer) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+        raise ShapeError(f"linspace: steps must be a non-negative int, got {steps!r}")
     data = np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace"))
     return Tensor(data, requires_grad=requires_grad)
 
@@ -920,13 +1155,24 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def randint(
-    low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None
+    low: Any, high: Any = None, size: Any = None, *, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """Integers uniform in [low, high) (int64); ``randint(high, size=...)`` starts at 0."""
+    """Integers uniform in [low, high) (int64), from hosila's generator.
+
+    As in PyTorch: ``randint(high, size)``, ``randint(low, high, size)`` or with keywords;
+    ``size`` is a tuple.
+    """
+    if size is None:
+        if isinstance(high, tuple | list):  # randint(high, size)
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint: missing the size argument (a tuple of ints)")
     if high is None:
         low, high = 0, low
+    if requires_grad:
+        raise DTypeError("randint: only floating-point tensors can require gradients")
     if high <= low:
-        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+        raise ShapeError(f"randint: expected low < high, got low={low}, high={high}")
     d = int64 if dtype is None else as_dtype(dtype, "randint")
     data = default_generator().integers(low, high, size=_size(tuple(size), "randint"))
     return Tensor(data.astype(d))
@@ -942,18 +1188,22 @@ def randperm(n: int, dtype: Any = None) -> Tensor:
 
 
 def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """``a + alpha * b`` (broadcasting, PyTorch's type promotion)."""
     return _to_tensor(a).add(b, alpha=alpha)
 
 
 def sub(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """``a - alpha * b`` (broadcasting, PyTorch's type promotion)."""
     return _to_tensor(a).sub(b, alpha=alpha)
 
 
 def mul(a: Any, b: Any) -> Tensor:
+    """``a * b`` elementwise (broadcasting)."""
     return Mul.apply(*_binary(_to_tensor(a), b))
 
 
 def div(a: Any, b: Any) -> Tensor:
+    """``a / b``, true division (integers give float32)."""
     return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
 
 
@@ -963,42 +1213,52 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 
 def neg(a: Tensor) -> Tensor:
+    """``-a``."""
     return Neg.apply(_to_tensor(a))
 
 
 def exp(a: Tensor) -> Tensor:
+    """e to the power ``a`` (integers give float32)."""
     return _to_tensor(a).exp()
 
 
 def log(a: Tensor) -> Tensor:
+    """Natural logarithm (integers give float32)."""
     return _to_tensor(a).log()
 
 
 def sqrt(a: Tensor) -> Tensor:
+    """Square root; its gradient at 0 is inf, as in PyTorch."""
     return _to_tensor(a).sqrt()
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
+    """Absolute value; the gradient at 0 is 0, as in PyTorch."""
     return _to_tensor(a).abs()
 
 
 def sin(a: Tensor) -> Tensor:
+    """Sine (radians)."""
     return _to_tensor(a).sin()
 
 
 def cos(a: Tensor) -> Tensor:
+    """Cosine (radians)."""
     return _to_tensor(a).cos()
 
 
 def tanh(a: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
     return _to_tensor(a).tanh()
 
 
 def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + e^(-a)), computed without overflow."""
     return _to_tensor(a).sigmoid()
 
 
 def relu(a: Tensor) -> Tensor:
+    """max(a, 0); the gradient at 0 is 0, as in PyTorch."""
     return _to_tensor(a).relu()
 
 
@@ -1006,14 +1266,17 @@ def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit values to [min, max]; the gradient flows where min ≤ a ≤ max."""
     a = _to_tensor(a)
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ShapeError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = a
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        lo = None if min is None else _to_tensor(min)
+        hi = None if max is None else _to_tensor(max)
+        d = a.data.dtype
+        for bound in (lo, hi):
+            if bound is not None:
+                d = _result_dtype(Tensor._from_op(np.empty((1,), d), None), bound)
+        lo = None if lo is None else lo.to(d)
+        hi = None if hi is None else hi.to(d)
+        return E.ClampTensor.apply(a.to(d), lo, hi)
     if a.data.dtype.kind != "f" and (
         isinstance(min, _builtin_float) or isinstance(max, _builtin_float)
     ):
@@ -1034,8 +1297,15 @@ def minimum(a: Any, b: Any) -> Tensor:
     return E.Minimum.apply(*_binary(_to_tensor(a), _to_tensor(b)))
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``condition`` is true, else ``b`` (all three broadcast)."""
+def where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """``a`` where ``condition`` is true, else ``b`` (all three broadcast).
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch.
+    """
+    if a is None and b is None:
+        return nonzero(condition, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b, or neither")
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool_:
         raise DTypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
@@ -1056,9 +1326,9 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
     a = _to_tensor(a)
     if dtype is not None:
         a = a.to(dtype)
-    elif a.data.dtype.kind in "bi" and a.data.dtype != int64:
+    elif a.data.dtype.kind in "biu" and a.data.dtype != int64:
         a = a.to(int64)
-    return R.Sum.apply(a, normalize_dims(dim, a.ndim, "sum"), keepdim)
+    return R.Sum.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "sum"), keepdim)
 
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1066,7 +1336,7 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     a = _to_tensor(a)
     if a.data.dtype.kind != "f":
         raise DTypeError(f"mean: needs a floating-point tensor, got dtype {a.data.dtype}")
-    return R.Mean.apply(a, normalize_dims(dim, a.ndim, "mean"), keepdim)
+    return R.Mean.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "mean"), keepdim)
 
 
 def amax(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
@@ -1085,7 +1355,7 @@ def amin(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 
 def _nonempty(a: Tensor, op: str) -> None:
     if a.data.size == 0:
-        raise ValueError(f"{op}: the input is empty (shape {a.shape}); the result is undefined")
+        raise ShapeError(f"{op}: the input is empty (shape {a.shape}); the result is undefined")
 
 
 def _max_min(a: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
@@ -1095,7 +1365,7 @@ def _max_min(a: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
         return amax(a) if op == "max" else amin(a)
     if not isinstance(dim, _builtin_int | np.integer):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    axis = normalize_dims(dim, a.ndim, op)[0] if a.ndim else 0
+    axis = _one_dim(dim, a.ndim, op)
     data = a.data if a.ndim else a.data.reshape(1)
     idx = (np.argmax if op == "max" else np.argmin)(data, axis=axis, keepdims=True)
     src = a if a.ndim else a.reshape(1)
@@ -1145,7 +1415,7 @@ def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return Tensor._from_op(
             np.asarray(out, dtype=int64).reshape((1,) * a.ndim if keepdim else ()), None
         )
-    axis = normalize_dims(dim, a.ndim, "argmax")[0]
+    axis = _one_dim(dim, a.ndim, "argmax")
     return Tensor._from_op(np.argmax(a.data, axis=axis, keepdims=keepdim).astype(int64), None)
 
 
@@ -1158,26 +1428,26 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return Tensor._from_op(
             np.asarray(out, dtype=int64).reshape((1,) * a.ndim if keepdim else ()), None
         )
-    axis = normalize_dims(dim, a.ndim, "argmin")[0]
+    axis = _one_dim(dim, a.ndim, "argmin")
     return Tensor._from_op(np.argmin(a.data, axis=axis, keepdims=keepdim).astype(int64), None)
 
 
 def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(a), dim)) computed stably (finite for logits of ±1e4)."""
     a = _floating(_to_tensor(a), "logsumexp")
-    return R.LogSumExp.apply(a, normalize_dims(dim, a.ndim, "logsumexp"), keepdim)
+    return R.LogSumExp.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "logsumexp"), keepdim)
 
 
 def softmax(a: Tensor, dim: int) -> Tensor:
     """exp(a) / sum(exp(a), dim), stable for large logits."""
     a = _floating(_to_tensor(a), "softmax")
-    return R.Softmax.apply(a, normalize_dims(dim, a.ndim, "softmax")[0] if a.ndim else 0)
+    return R.Softmax.apply(a, _one_dim(dim, a.ndim, "softmax"))
 
 
 def log_softmax(a: Tensor, dim: int) -> Tensor:
     """a − logsumexp(a, dim), stable for large logits."""
     a = _floating(_to_tensor(a), "log_softmax")
-    return R.LogSoftmax.apply(a, normalize_dims(dim, a.ndim, "log_softmax")[0] if a.ndim else 0)
+    return R.LogSoftmax.apply(a, _one_dim(dim, a.ndim, "log_softmax"))
 
 
 # shape
@@ -1190,7 +1460,7 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
     try:
         target = _infer_shape(shape, a.data.size)
     except ValueError as exc:
-        raise ValueError(
+        raise ShapeError(
             f"reshape: cannot reshape a tensor of shape {a.shape} to {shape}: {exc}"
         ) from None
     if target == a.shape:
@@ -1201,17 +1471,17 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
 def _infer_shape(shape: tuple, size: int) -> tuple[int, ...]:
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1 or any(s < -1 for s in shape):
-        raise ValueError("only one dimension can be -1 and sizes must be >= -1")
+        raise ShapeError("only one dimension can be -1 and sizes must be >= -1")
     known = 1
     for s in shape:
         if s != -1:
             known *= s
     if unknown:
         if known == 0 or size % known:
-            raise ValueError(f"{size} elements do not divide into the known sizes")
+            raise ShapeError(f"{size} elements do not divide into the known sizes")
         shape = tuple(size // known if s == -1 else s for s in shape)
     elif known != size:
-        raise ValueError(f"{size} elements, but the new shape holds {known}")
+        raise ShapeError(f"{size} elements, but the new shape holds {known}")
     return shape
 
 
@@ -1221,11 +1491,11 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if a.ndim == 0:
         return a.reshape(1)
     s, e = (
-        normalize_dims(start_dim, a.ndim, "flatten")[0],
-        normalize_dims(end_dim, a.ndim, "flatten")[0],
+        _one_dim(start_dim, a.ndim, "flatten"),
+        _one_dim(end_dim, a.ndim, "flatten"),
     )
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = 1
     for n in a.shape[s : e + 1]:
         merged *= n
@@ -1243,7 +1513,7 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (in range [-ndim-1, ndim])."""
     a = _to_tensor(a)
-    d = normalize_dims(dim, a.ndim + 1, "unsqueeze")[0]
+    d = _one_dim(dim, a.ndim + 1, "unsqueeze")
     return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
 
 
@@ -1252,12 +1522,12 @@ def permute(a: Tensor, dims: Sequence[int]) -> Tensor:
     a = _to_tensor(a)
     dims = tuple(dims)
     if len(dims) != a.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"permute: got {len(dims)} dims {dims} for a tensor with {a.ndim} dimensions"
         )
-    norm = tuple(normalize_dims(d, a.ndim, "permute")[0] for d in dims)
+    norm = tuple(_one_dim(d, a.ndim, "permute") for d in dims)
     if len(set(norm)) != len(norm):
-        raise ValueError(f"permute: dims {dims} repeat a dimension")
+        raise ShapeError(f"permute: dims {dims} repeat a dimension")
     if norm == tuple(range(a.ndim)):
         return a
     return S.Permute.apply(a, norm)
@@ -1268,8 +1538,8 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     a = _to_tensor(a)
     if a.ndim == 0:
         return a
-    d0 = normalize_dims(dim0, a.ndim, "transpose")[0]
-    d1 = normalize_dims(dim1, a.ndim, "transpose")[0]
+    d0 = _one_dim(dim0, a.ndim, "transpose")
+    d1 = _one_dim(dim1, a.ndim, "transpose")
     dims = list(range(a.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return permute(a, dims)
@@ -1280,14 +1550,16 @@ def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
     a = _to_tensor(a)
     shape = tuple(shape)
     if len(shape) < a.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"expand: the target shape {shape} has fewer dims than the tensor {a.shape}"
         )
     lead = len(shape) - a.ndim
+    if any(s < 0 for s in shape[:lead]):
+        raise ShapeError(f"expand: -1 is not allowed in a new leading dim: {a.shape} to {shape}")
     target = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
     for i, n in enumerate(a.shape):
         if n != 1 and n != target[i + lead]:
-            raise ValueError(f"expand: cannot expand shape {a.shape} to {shape}")
+            raise ShapeError(f"expand: cannot expand shape {a.shape} to {shape}")
     if target == a.shape:
         return a
     return S.Expand.apply(a, target)
@@ -1308,19 +1580,24 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
     tensors = [_to_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("cat: expected a non-empty sequence of tensors")
+        raise ShapeError("cat: expected a non-empty sequence of tensors")
     ref = tensors[0]
-    axis = normalize_dims(dim, ref.ndim, "cat")[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ShapeError(f"cat: tensor {i} is zero-dimensional and cannot be concatenated")
+    axis = _one_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
         if (
             t.ndim != ref.ndim
             or t.shape[:axis] + t.shape[axis + 1 :] != ref.shape[:axis] + ref.shape[axis + 1 :]
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat: tensor {i} has shape {t.shape}, which does not match {ref.shape} "
                 f"outside dim {dim}"
             )
-    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    dtype = tensors[0].data.dtype
+    for t in tensors[1:]:
+        dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
     tensors = [t.to(dtype) for t in tensors]
     return S.Cat.apply(*tensors, axis=axis)
 
@@ -1329,10 +1606,10 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dim."""
     tensors = [_to_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
+        raise ShapeError("stack: expected a non-empty sequence of tensors")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
+            raise ShapeError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
@@ -1340,20 +1617,657 @@ def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched operands."""
     a, b = _to_tensor(a), _to_tensor(b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: both operands need at least 1 dimension, got {a.shape} @ {b.shape}"
         )
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
-        raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {ka} and {kb} differ")
+        raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {ka} and {kb} differ")
     if a.ndim > 2 or b.ndim > 2:
         try:
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and "
                 f"{b.shape[:-2]} do not broadcast"
             ) from None
     a, b = _binary(a, b)
     return L.MatMul.apply(a, b)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """Product of two matrices: ``a: (n, k)``, ``b: (k, m)`` -> ``(n, m)``."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: expects two 2-D tensors, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+# ---- statistics ------------------------------------------------------------------------------
+
+
+def _var_args(dim: Any, unbiased: Any, correction: Any, op: str) -> tuple[Any, Any]:
+    """Resolve PyTorch's two ``var``/``std`` signatures into (dim, correction)."""
+    if isinstance(dim, _builtin_bool):  # var(unbiased) as the first positional argument
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased twice")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if isinstance(correction, _builtin_bool) or not isinstance(
+        correction, numbers.Real | np.integer
+    ):
+        raise TypeError(f"{op}: correction must be a number, got {correction!r}")
+    return dim, correction
+
+
+def var(
+    a: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> Tensor:
+    """Variance over ``dim`` (int, tuple, or all dims): Σ(a − mean)² / (N − correction).
+
+    ``correction`` defaults to 1 (Bessel's correction, the sample variance); ``unbiased=False``
+    is ``correction=0``. Both PyTorch signatures work: ``var(dim, unbiased, keepdim)`` and
+    ``var(dim, correction=..., keepdim=...)``.
+    """
+    a = _to_tensor(a)
+    dim, correction = _var_args(dim, unbiased, correction, "var")
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"var: needs a floating-point tensor, got dtype {a.data.dtype}")
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "var")
+    return R.Var.apply(a, axes, correction, keepdim, False)
+
+
+def std(
+    a: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> Tensor:
+    """Standard deviation: the square root of :func:`var` (same arguments and defaults).
+
+    Its gradient is taken as 0 where the result is 0 (a constant input), as in PyTorch.
+    """
+    a = _to_tensor(a)
+    dim, correction = _var_args(dim, unbiased, correction, "std")
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"std: needs a floating-point tensor, got dtype {a.data.dtype}")
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "std")
+    return R.Var.apply(a, axes, correction, keepdim, True)
+
+
+def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sum along ``dim`` (bool/int inputs give int64, as in PyTorch)."""
+    a = _to_tensor(a)
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "biu":
+        a = a.to(int64)
+    axis = _one_dim(dim, a.ndim, "cumsum") if a.ndim else None
+    if axis is None:
+        return Clone.apply(a)
+    return R.CumSum.apply(a, axis)
+
+
+# ---- more elementwise ------------------------------------------------------------------------
+
+
+def square(a: Tensor) -> Tensor:
+    """a * a."""
+    a = _to_tensor(a)
+    return a * a
+
+
+def reciprocal(a: Tensor) -> Tensor:
+    """1 / a (integers give float32)."""
+    return Div.apply(*_binary(1, _to_tensor(a), true_div=True))
+
+
+def rsqrt(a: Tensor) -> Tensor:
+    """1 / sqrt(a)."""
+    return _floating(_to_tensor(a), "rsqrt") ** -0.5
+
+
+def log1p(a: Tensor) -> Tensor:
+    """log(1 + a), accurate for small ``a``."""
+    return E.Log1p.apply(_floating(_to_tensor(a), "log1p"))
+
+
+def expm1(a: Tensor) -> Tensor:
+    """exp(a) − 1, accurate for small ``a``."""
+    return E.Expm1.apply(_floating(_to_tensor(a), "expm1"))
+
+
+def _rounding(a: Any, fn: str) -> Tensor:
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f" and fn != "sign":
+        return Clone.apply(a) if a.requires_grad else Tensor._from_op(a.data.copy(), None)
+    return E.Rounding.apply(a, fn)
+
+
+def floor(a: Tensor) -> Tensor:
+    """Round down (gradient zero)."""
+    return _rounding(a, "floor")
+
+
+def ceil(a: Tensor) -> Tensor:
+    """Round up (gradient zero)."""
+    return _rounding(a, "ceil")
+
+
+def round(a: Tensor) -> Tensor:  # noqa: A001
+    """Round half to even, as PyTorch (gradient zero)."""
+    return _rounding(a, "round")
+
+
+def trunc(a: Tensor) -> Tensor:
+    """Round toward zero (gradient zero)."""
+    return _rounding(a, "trunc")
+
+
+def sign(a: Tensor) -> Tensor:
+    """−1, 0 or 1 (gradient zero)."""
+    a = _to_tensor(a)
+    if a.data.dtype == bool_:
+        return Tensor._from_op(a.data.copy(), None)
+    return E.Rounding.apply(a, "sign")
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """``a % b`` with the sign of ``b`` (Python's rule, as ``torch.remainder``)."""
+    a, b = _binary(a, b) if isinstance(a, Tensor) else _binary(a, _to_tensor(b))
+    return E.Remainder.apply(a, b)
+
+
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """``a // b`` rounded toward −inf; not differentiable (backward raises, as in PyTorch)."""
+    a, b = _binary(a, b) if isinstance(a, Tensor) else _binary(a, _to_tensor(b))
+    return E.FloorDivide.apply(a, b)
+
+
+def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` where the bool ``mask`` (broadcast to ``a``) is true, else ``a``.
+
+    The result has ``a``'s dtype and shape; a 0-d tensor ``value`` gets its gradient summed.
+    """
+    a = _to_tensor(a)
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != bool_:
+        raise DTypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+    try:
+        np.broadcast_shapes(m.shape, a.shape)
+        if np.broadcast_shapes(m.shape, a.shape) != a.shape:
+            raise ValueError
+    except ValueError:
+        raise ShapeError(
+            f"masked_fill: mask of shape {m.shape} does not broadcast to the tensor's shape "
+            f"{a.shape}"
+        ) from None
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ShapeError(
+                f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
+            )
+        value = value.to(a.data.dtype)
+    else:
+        value = Tensor._from_op(np.asarray(value).astype(a.data.dtype), None)
+    return E.Where.apply(m, value, a)
+
+
+def _tri(a: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
+    a = _to_tensor(a)
+    if a.ndim < 2:
+        raise ShapeError(f"{op}: needs a tensor with at least 2 dimensions, got {a.shape}")
+    n, m = a.shape[-2:]
+    keep = np.tri(n, m, diagonal, dtype=bool_)
+    if not lower:
+        keep = ~np.tri(n, m, diagonal - 1, dtype=bool_)
+    zero = Tensor._from_op(np.zeros((), dtype=a.data.dtype), None)
+    return E.Where.apply(keep, a, zero)
+
+
+def tril(a: Tensor, diagonal: int = 0) -> Tensor:
+    """Keep the lower triangle of the last two dims (on and below ``diagonal``), zero the rest."""
+    return _tri(a, diagonal, True, "tril")
+
+
+def triu(a: Tensor, diagonal: int = 0) -> Tensor:
+    """Keep the upper triangle of the last two dims (on and above ``diagonal``), zero the rest."""
+    return _tri(a, diagonal, False, "triu")
+
+
+# ---- more shape ops --------------------------------------------------------------------------
+
+
+def _repeat(a: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    """``a.repeat(*sizes)`` from primitives: reshape to (1, s0, 1, s1, ...), expand the 1s to
+    the repeat counts, merge each pair."""
+    if len(sizes) < a.ndim:
+        raise ShapeError(
+            f"repeat: got {len(sizes)} repeat counts {sizes} for a tensor with {a.ndim} "
+            f"dimensions (need at least {a.ndim})"
+        )
+    if any(r < 0 for r in sizes):
+        raise ShapeError(f"repeat: repeat counts must be >= 0, got {sizes}")
+    shape = (1,) * (len(sizes) - a.ndim) + a.shape
+    pairs = tuple(x for n in shape for x in (1, n))
+    big = tuple(x for r, n in zip(sizes, shape, strict=True) for x in (r, n))
+    out = expand(reshape(a, pairs), big)
+    return reshape(out, tuple(r * n for r, n in zip(sizes, shape, strict=True)))
+
+
+def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The slice ``start:start+length`` of dimension ``dim`` (a view)."""
+    a = _to_tensor(a)
+    d = _one_dim(dim, a.ndim, "narrow")
+    n = a.shape[d]
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise ShapeError(
+            f"narrow: start {start} and length {length} do not fit dimension {dim} of size {n}"
+        )
+    return a[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``a`` along ``dim`` into pieces of ``split_size`` (the last may be smaller) or into
+    pieces of the sizes in a list ``sections`` (which must add up to the dim's size)."""
+    a = _to_tensor(a)
+    d = _one_dim(dim, a.ndim, "split")
+    n = a.shape[d]
+    if isinstance(split_size_or_sections, _builtin_int | np.integer) and not isinstance(
+        split_size_or_sections, _builtin_bool
+    ):
+        size = _builtin_int(split_size_or_sections)
+        if size <= 0:
+            raise ShapeError(f"split: split_size must be a positive int, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+        if n == 0:
+            sizes = [0]
+    else:
+        sizes = [_builtin_int(s) for s in split_size_or_sections]
+        if builtins_sum(sizes) != n or any(s < 0 for s in sizes):
+            raise ShapeError(
+                f"split: sections {sizes} must be >= 0 and add up to the size {n} of dim {dim}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        out.append(a[(slice(None),) * d + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``chunks`` pieces of equal size ceil(n / chunks) (the last may be smaller,
+    and there may be fewer pieces), as ``torch.chunk``."""
+    a = _to_tensor(a)
+    if not isinstance(chunks, _builtin_int | np.integer) or chunks <= 0:
+        raise ShapeError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    d = _one_dim(dim, a.ndim, "chunk")
+    n = a.shape[d]
+    size = -(-n // chunks) if n else 1
+    return split(a, size, dim) if n else (a,)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices along ``dim``, with that dimension removed."""
+    a = _to_tensor(a)
+    d = _one_dim(dim, a.ndim, "unbind")
+    return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))
+
+
+def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dims ``source`` to positions ``destination`` (ints or tuples); the others keep
+    their order."""
+    a = _to_tensor(a)
+    src = (source,) if isinstance(source, _builtin_int | np.integer) else tuple(source)
+    dst = (
+        (destination,) if isinstance(destination, _builtin_int | np.integer) else tuple(destination)
+    )
+    if len(src) != len(dst):
+        raise ShapeError(f"movedim: source {source} and destination {destination} differ in length")
+    src = tuple(_one_dim(s, a.ndim, "movedim") for s in src)
+    dst = tuple(_one_dim(s, a.ndim, "movedim") for s in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ShapeError(f"movedim: repeated dims in {source} or {destination}")
+    rest = iter(i for i in range(a.ndim) if i not in src)
+    placed = dict(zip(dst, src, strict=True))
+    return permute(a, [placed[i] if i in placed else next(rest) for i in range(a.ndim)])
+
+
+def swapaxes(a: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Same as :func:`transpose`."""
+    return transpose(a, axis0, axis1)
+
+
+def _index_tensor(index: Any, op: str) -> np.ndarray:
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: index must be an integer tensor, got dtype {idx.dtype}")
+    return idx
+
+
+def gather(a: Tensor, dim: int, index: Any) -> Tensor:
+    """``out[i][j] = a[i][index[i][j]]`` for ``dim=1`` (any number of dims).
+
+    a: (..., n, ...); index: integer, same number of dims as ``a``, no larger than ``a``
+    outside ``dim``; out: index's shape. Repeated indices accumulate in backward.
+    """
+    a = _to_tensor(a)
+    idx = _index_tensor(index, "gather")
+    d = _one_dim(dim, a.ndim, "gather")
+    if idx.ndim != a.ndim:
+        raise ShapeError(
+            f"gather: index has {idx.ndim} dims {idx.shape} but the input has {a.ndim} {a.shape}"
+        )
+    for i, (ni, na) in enumerate(zip(idx.shape, a.shape, strict=True)):
+        if i != d and ni > na:
+            raise ShapeError(
+                f"gather: index {idx.shape} is larger than the input {a.shape} in dim {i}"
+            )
+    n = a.shape[d] if a.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"gather: index out of range for dim {dim} of size {n}")
+    return S.Gather.apply(a, idx, d)
+
+
+def take_along_dim(a: Tensor, indices: Any, dim: int) -> Tensor:
+    """Like :func:`gather`, with ``indices`` broadcast against ``a`` outside ``dim``."""
+    a = _to_tensor(a)
+    idx = _index_tensor(indices, "take_along_dim")
+    d = _one_dim(dim, a.ndim, "take_along_dim")
+    shape = list(
+        np.broadcast_shapes(
+            a.shape[:d] + (1,) + a.shape[d + 1 :], idx.shape[:d] + (1,) + idx.shape[d + 1 :]
+        )
+    )
+    a = expand(a, shape[:d] + [a.shape[d]] + shape[d + 1 :])
+    idx = np.broadcast_to(idx, tuple(shape[:d] + [idx.shape[d]] + shape[d + 1 :]))
+    return gather(a, d, idx)
+
+
+def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
+    """The entries ``index`` (1-D integer) along ``dim``; repeats accumulate in backward."""
+    a = _to_tensor(a)
+    idx = _index_tensor(index, "index_select")
+    if idx.ndim > 1:
+        raise ShapeError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    d = _one_dim(dim, a.ndim, "index_select")
+    return a[(slice(None),) * d + (idx.reshape(-1),)]
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Any = None) -> Tensor:  # noqa: A002
+    """Pad (or, with negative amounts, crop) the last dims, as ``torch.nn.functional.pad``.
+
+    ``pad`` = (left, right) for the last dim, then (top, bottom) for the one before, and so
+    on backwards. ``mode``: "constant" (fill with ``value``, default 0), "reflect" (mirror
+    without repeating the edge), "replicate" (repeat the edge), "circular" (wrap around).
+    input: (*, n); out: (*, n + left + right).
+    """
+    a = _to_tensor(input)
+    pads = tuple(pad)
+    if any(
+        isinstance(p, _builtin_bool) or not isinstance(p, _builtin_int | np.integer) for p in pads
+    ):
+        raise TypeError(f"pad: pad must be a sequence of ints, got {pad!r}")
+    if len(pads) % 2:
+        raise ShapeError(f"pad: the pad sequence must have an even length, got {len(pads)}")
+    if len(pads) // 2 > a.ndim:
+        raise ShapeError(
+            f"pad: {len(pads)} pad values pad {len(pads) // 2} dims, but the input {a.shape} "
+            f"has only {a.ndim}"
+        )
+    if mode not in _PAD_MODES:
+        raise ShapeError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    if mode != "constant" and value not in (None, 0):
+        raise ShapeError(f"pad: value is only used with mode='constant', got mode={mode!r}")
+    widths = [(0, 0)] * a.ndim
+    for i in range(len(pads) // 2):
+        widths[a.ndim - 1 - i] = (_builtin_int(pads[2 * i]), _builtin_int(pads[2 * i + 1]))
+    if mode == "constant":
+        crop = tuple(
+            slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n)
+            for (lo, hi), n in zip(widths, a.shape, strict=True)
+        )
+        for (lo, hi), n in zip(widths, a.shape, strict=True):
+            if n + builtins_min(lo, 0) + builtins_min(hi, 0) < 0:
+                raise ShapeError(f"pad: padding {pads} crops more than the input {a.shape} holds")
+        if any(lo < 0 or hi < 0 for lo, hi in widths):
+            a = a[crop]
+        pos = tuple((builtins_max(lo, 0), builtins_max(hi, 0)) for lo, hi in widths)
+        if not any(lo or hi for lo, hi in pos):
+            return a if a is not input else Clone.apply(a)
+        return S.Pad.apply(a, pos, 0 if value is None else value)
+    out = a
+    for ax, (lo, hi) in enumerate(widths):
+        if not lo and not hi:
+            continue
+        n = a.shape[ax]
+        if lo < 0 or hi < 0:
+            raise ShapeError("pad: negative padding is only supported in mode='constant'")
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ShapeError(
+                f"pad: reflect padding ({lo}, {hi}) must be smaller than the size {n} of dim {ax}"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise ShapeError(
+                f"pad: circular padding ({lo}, {hi}) must be at most the size {n} of dim {ax}"
+            )
+        if n == 0:
+            raise ShapeError(f"pad: mode={mode!r} cannot pad the empty dim {ax} of {a.shape}")
+        i = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            i = np.abs(i)
+            i = np.where(i >= n, 2 * (n - 1) - i, i)
+        elif mode == "replicate":
+            i = np.clip(i, 0, n - 1)
+        else:
+            i = i % n
+        out = out[(slice(None),) * ax + (i,)]
+    return out
+
+
+# ---- products, sorting, rolling ------------------------------------------------------------
+
+
+def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product over ``dim`` (one int) or of all elements; bool/int inputs give int64.
+
+    The gradient is exact with zeros in the input (products of the other elements).
+    """
+    a = _to_tensor(a)
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "biu":
+        a = a.to(int64)
+    if dim is None:
+        return R.Prod.apply(reshape(a, (-1,)), 0, False)
+    return R.Prod.apply(a, _one_dim(dim, a.ndim, "prod"), keepdim) if a.ndim else Clone.apply(a)
+
+
+def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor when
+    ``dims`` is None), as ``torch.roll``."""
+    a = _to_tensor(a)
+    if dims is None:
+        if not isinstance(shifts, _builtin_int | np.integer):
+            raise TypeError(f"roll: with dims=None, shifts must be an int, got {shifts!r}")
+        return reshape(roll(reshape(a, (-1,)), shifts, 0), a.shape)
+    shifts = (shifts,) if isinstance(shifts, _builtin_int | np.integer) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, _builtin_int | np.integer) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: shifts {shifts} and dims {dims} differ in length")
+    out = a
+    for sh, d in zip(shifts, dims, strict=True):
+        ax = _one_dim(d, a.ndim, "roll")
+        n = a.shape[ax]
+        if n:
+            idx = (np.arange(n) - _builtin_int(sh)) % n
+            out = out[(slice(None),) * ax + (idx,)]
+    return out
+
+
+def _sort_indices(a: Tensor, dim: int, descending: bool, op: str) -> tuple[int, np.ndarray]:
+    ax = _one_dim(dim, a.ndim, op)
+    data = a.data if a.ndim else a.data.reshape(1)
+    key = -data if descending and data.dtype.kind != "b" else data
+    if descending and data.dtype.kind == "b":
+        key = ~data
+    idx = np.argsort(key, axis=ax, kind="stable")
+    return ax, idx if a.ndim else idx.reshape(())
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False) -> Any:
+    """``(values, indices)`` sorted along ``dim`` (stable: ties keep their order); the
+    gradient flows back to each value's position."""
+    a = _to_tensor(a)
+    ax, idx = _sort_indices(a, dim, descending, "sort")
+    values = gather(a, ax, idx) if a.ndim else Clone.apply(a)
+    return MaxResult(values, Tensor._from_op(idx.astype(int64), None))
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False) -> Tensor:
+    """The indices that sort ``a`` along ``dim`` (stable)."""
+    a = _to_tensor(a)
+    return Tensor._from_op(_sort_indices(a, dim, descending, "argsort")[1].astype(int64), None)
+
+
+def topk(
+    a: Tensor,
+    k: int,
+    dim: int = -1,
+    largest: bool = True,
+    sorted: bool = True,  # noqa: A002
+) -> Any:
+    """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``."""
+    a = _to_tensor(a)
+    ax = _one_dim(dim, a.ndim, "topk")
+    n = a.shape[ax] if a.ndim else 1
+    if not isinstance(k, _builtin_int | np.integer) or not 0 <= k <= n:
+        raise ShapeError(f"topk: k must be an int in [0, {n}], got {k!r}")
+    _, idx = _sort_indices(a, dim, largest, "topk")
+    if a.ndim:
+        idx = np.take(idx, np.arange(k), axis=ax)
+        return MaxResult(gather(a, ax, idx), Tensor._from_op(idx.astype(int64), None))
+    return MaxResult(Clone.apply(a), Tensor._from_op(np.zeros((), int64), None))
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same length."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"dot: expects two 1-D tensors, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """``out[i, j] = a[i] * b[j]`` for 1-D ``a: (n,)``, ``b: (m,)`` -> ``(n, m)``."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"outer: expects two 1-D tensors, got {a.shape} and {b.shape}")
+    return unsqueeze(a, 1) * unsqueeze(b, 0)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product: ``a: (B, n, k)``, ``b: (B, k, m)`` -> ``(B, n, m)``."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ShapeError(
+            f"bmm: expects two 3-D tensors with the same batch size, got {a.shape} and {b.shape}"
+        )
+    return matmul(a, b)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor shaped like ``t``."""
+    return Tensor(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+
+
+# Methods that are the functions above with the tensor first: ``x.prod(1)`` is ``prod(x, 1)``.
+for _name in (
+    "var",
+    "std",
+    "split",
+    "chunk",
+    "unbind",
+    "narrow",
+    "gather",
+    "index_select",
+    "masked_fill",
+    "tril",
+    "triu",
+    "cumsum",
+    "square",
+    "reciprocal",
+    "rsqrt",
+    "log1p",
+    "expm1",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "sign",
+    "movedim",
+    "mm",
+    "bmm",
+    "dot",
+    "outer",
+    "prod",
+    "roll",
+    "sort",
+    "argsort",
+    "topk",
+):
+    setattr(Tensor, _name, globals()[_name])
+
+
+def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
+    """Indices of the nonzero elements: an (n, ndim) int64 tensor, or with ``as_tuple`` one
+    1-D index tensor per dim (usable as ``x[idx]``)."""
+    a = _to_tensor(a)
+    idx = np.nonzero(a.data) if a.ndim else np.nonzero(a.data.reshape(1))
+    if as_tuple:
+        return tuple(Tensor._from_op(i.astype(int64), None) for i in idx)
+    out = np.stack(idx, axis=1) if a.ndim else np.zeros((len(idx[0]), 0), dtype=int64)
+    return Tensor._from_op(out.astype(int64), None)
+
+
+def isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise ``|a − b| ≤ atol + rtol·|b|`` as a bool tensor."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    return Tensor._from_op(
+        np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan), None
+    )
+
+
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """True when every element of ``a`` is close to ``b`` (see :func:`isclose`)."""
+    return _builtin_bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+
+
+def equal(a: Any, b: Any) -> bool:
+    """True when ``a`` and ``b`` have the same shape and elements."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    return a.shape == b.shape and _builtin_bool(np.array_equal(a.data, b.data))
+
+
+for _name in ("nonzero", "isclose", "allclose", "equal"):
+    setattr(Tensor, _name, globals()[_name])

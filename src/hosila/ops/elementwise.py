@@ -13,6 +13,21 @@ from typing import Any
 
 from hosila.autograd import Function
 
+
+def _masked(xp, grad, mask):
+    """``grad`` where ``mask`` is true, exactly 0 elsewhere (``where(mask, grad, 0)``).
+
+    A product with the bool mask is many times faster than ``where`` on large random masks;
+    it is used unless ``grad`` holds inf/nan (where 0·inf would give nan).
+    """
+    out = grad * mask
+    if out.dtype != grad.dtype:
+        out = out.astype(grad.dtype)
+    if not xp.isfinite(grad).all():
+        return xp.where(mask, grad, xp.zeros((), dtype=grad.dtype))
+    return out
+
+
 # ---- arithmetic -----------------------------------------------------------------------------
 
 
@@ -84,7 +99,15 @@ class Pow(Function):
         ga = gb = None
         with xp.errstate(divide="ignore", invalid="ignore"):
             if need_a:
-                ga = grad * b * xp.power(a, b - 1)
+                # an exponent of 0 has derivative 0 everywhere (also at a = 0), as in PyTorch
+                if isinstance(b, xp.ndarray):
+                    ga = xp.where(b == 0, 0, grad * b * xp.power(a, b - 1))
+                elif b == 0:
+                    ga = xp.zeros_like(grad)
+                elif b == 2:
+                    ga = grad * (2 * a)
+                else:
+                    ga = grad * b * xp.power(a, b - 1)
             if need_b:
                 log_a = xp.log(xp.where((a == 0) & (b >= 0), 1, a))
                 gb = grad * out * log_a
@@ -150,6 +173,67 @@ class Cos(Function):
         return -grad * self.xp.sin(self.saved[0])
 
 
+class Log1p(Function):
+    """log(1 + a), accurate for small a."""
+
+    def forward(self, a):
+        self.saved = (a,)
+        return self.xp.log1p(a)
+
+    def backward(self, grad):
+        return grad / (1 + self.saved[0])
+
+
+class Expm1(Function):
+    """exp(a) − 1, accurate for small a."""
+
+    def forward(self, a):
+        out = self.xp.expm1(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad):
+        return grad * (self.saved[0] + 1)
+
+
+class Rounding(Function):
+    """``floor``, ``ceil``, ``round``, ``trunc`` or ``sign``: piecewise constant, so the
+    gradient is zero everywhere (PyTorch's convention)."""
+
+    def forward(self, a, fn):
+        self.shape = a.shape
+        return getattr(self.xp, fn)(a)
+
+    def backward(self, grad):
+        return self.xp.zeros(self.shape, dtype=grad.dtype)
+
+
+class Remainder(Function):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``).
+
+    a − b·floor(a/b): d/da = 1, d/db = −floor(a/b).
+    """
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return self.xp.remainder(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved
+        gb = -grad * self.xp.floor_divide(a, b) if self.needs_input_grad[1] else None
+        return grad, gb
+
+
+class FloorDivide(Function):
+    """``a // b`` rounded toward −inf. Not differentiable: backward raises, as in PyTorch."""
+
+    def forward(self, a, b):
+        return self.xp.floor_divide(a, b)
+
+    def backward(self, grad):
+        raise RuntimeError("floor_divide: the derivative of // is not implemented (as in PyTorch)")
+
+
 # ---- activations ----------------------------------------------------------------------------
 
 
@@ -168,13 +252,20 @@ class Sigmoid(Function):
     """σ(x) = 1 / (1 + e^(−x)), computed as ½(1 + tanh(x/2)): no overflow for any x."""
 
     def forward(self, a):
-        out = 0.5 * (1 + self.xp.tanh(0.5 * a))
+        xp = self.xp
+        out = xp.multiply(a, 0.5, out=xp.empty(a.shape, a.dtype))
+        xp.tanh(out, out=out)
+        out += 1
+        out *= 0.5
         self.saved = (out,)
         return out
 
     def backward(self, grad):
+        xp = self.xp
         out = self.saved[0]
-        return grad * out * (1 - out)
+        t = xp.subtract(1, out, out=xp.empty(out.shape, out.dtype))
+        t *= out
+        return xp.multiply(t, grad, out=t)
 
 
 class ReLU(Function):
@@ -184,7 +275,7 @@ class ReLU(Function):
         return out
 
     def backward(self, grad):
-        return grad * (self.saved[0] > 0)
+        return _masked(self.xp, grad, self.saved[0] > 0)
 
 
 # ---- selection ------------------------------------------------------------------------------
@@ -205,6 +296,41 @@ class Clamp(Function):
         if hi is not None:
             mask = mask & (a <= hi)
         return grad * mask
+
+
+class ClampTensor(Function):
+    """Clip to tensor bounds ``lo`` and/or ``hi`` (broadcasting; either may be None).
+
+    out = min(max(a, lo), hi). The gradient goes to ``a`` where lo ≤ a ≤ hi, to ``lo`` where
+    a < lo, to ``hi`` where a > hi; where lo > hi the result is ``hi`` and so is the gradient.
+    """
+
+    def forward(self, a, lo, hi):
+        xp = self.xp
+        out = a if lo is None else xp.maximum(a, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        self.saved = (a, lo, hi)
+        return out
+
+    def backward(self, grad):
+        xp = self.xp
+        a, lo, hi = self.saved
+        keep = True
+        glo = ghi = None
+        if lo is not None:
+            below = a < lo
+            keep = ~below
+            if hi is not None:
+                below = below & (lo <= hi)
+            glo = _masked(xp, grad, below)
+        if hi is not None:
+            above = a > hi
+            if lo is not None:
+                above = above | (lo > hi)
+            keep = keep & ~above
+            ghi = _masked(xp, grad, above)
+        return _masked(xp, grad, xp.broadcast_to(keep, grad.shape)), glo, ghi
 
 
 class Maximum(Function):
@@ -241,9 +367,12 @@ class Where(Function):
         return self.xp.where(cond, a, b)
 
     def backward(self, grad):
+        xp = self.xp
         cond = self.saved[0]
-        zero = self.xp.zeros((), dtype=grad.dtype)
-        return None, self.xp.where(cond, grad, zero), self.xp.where(cond, zero, grad)
+        need_a, need_b = self.needs_input_grad[1:]
+        ga = _masked(xp, grad, cond) if need_a else None
+        gb = _masked(xp, grad, ~cond) if need_b else None
+        return None, ga, gb
 
 
 __all__: list[Any] = [
@@ -263,6 +392,12 @@ __all__: list[Any] = [
     "Sigmoid",
     "ReLU",
     "Clamp",
+    "ClampTensor",
+    "Log1p",
+    "Expm1",
+    "Rounding",
+    "Remainder",
+    "FloorDivide",
     "Maximum",
     "Minimum",
     "Where",

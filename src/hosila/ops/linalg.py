@@ -33,7 +33,11 @@ class MatMul(Function):
             g = g[..., None]
         ga = gb = None
         if need_a:
-            ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+            ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape)
+            if ga.shape != a.shape:  # (a reshape of same shape would make a needless view)
+                ga = ga.reshape(a.shape)
         if need_b:
-            gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape).reshape(b.shape)
+            gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape)
+            if gb.shape != b.shape:
+                gb = gb.reshape(b.shape)
         return ga, gb

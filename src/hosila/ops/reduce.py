@@ -10,6 +10,32 @@ from __future__ import annotations
 from hosila.autograd import Function
 
 
+def _expand(xp, g, shape):
+    """``g`` (broadcastable) stretched to ``shape`` as a fresh array: cheaper than a
+    broadcast view for small results, and a leaf can keep it as its ``.grad`` uncopied."""
+    if g.shape == shape:
+        return g
+    out = xp.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
+_ONES: dict = {}
+
+
+def _sum_keep(xp, x, axis):
+    """``x`` summed over ``axis``, keeping it (size 1). Over the last axis of a contiguous
+    float array this is a matrix-vector product with ones (BLAS), several times faster than
+    ``add.reduce`` for the row sums of softmax."""
+    if axis == x.ndim - 1 and x.dtype.kind == "f" and x.ndim and x.flags.c_contiguous:
+        key = (x.shape[-1], x.dtype)
+        ones = _ONES.get(key)
+        if ones is None:
+            ones = _ONES[key] = xp.ones((x.shape[-1], 1), dtype=x.dtype)
+        return x @ ones
+    return xp.add.reduce(x, axis=axis, keepdims=True)
+
+
 def _keep(grad, axes, keepdim):
     """Re-insert the reduced ``axes`` as size-1 dimensions when they were dropped."""
     if keepdim or not axes:
@@ -23,11 +49,10 @@ def _keep(grad, axes, keepdim):
 class Sum(Function):
     def forward(self, a, axes, keepdim=False):
         self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
-        return a.sum(axis=axes, keepdims=keepdim)
+        return self.xp.add.reduce(a, axis=axes, keepdims=keepdim, dtype=a.dtype)
 
     def backward(self, grad):
-        g = _keep(grad, self.axes, self.keepdim)
-        return self.xp.broadcast_to(g, self.shape)
+        return _expand(self.xp, _keep(grad, self.axes, self.keepdim), self.shape)
 
 
 class Mean(Function):
@@ -37,11 +62,82 @@ class Mean(Function):
         for ax in axes:
             n *= a.shape[ax]
         self.n = n
-        return a.mean(axis=axes, keepdims=keepdim)
+        with self.xp.errstate(invalid="ignore", divide="ignore"):
+            return self.xp.add.reduce(a, axis=axes, keepdims=keepdim) / n
 
     def backward(self, grad):
-        g = _keep(grad, self.axes, self.keepdim) / self.n
-        return self.xp.broadcast_to(g, self.shape)
+        g = _keep(grad, self.axes, self.keepdim) * (1.0 / self.n if self.n else self.xp.nan)
+        return _expand(self.xp, g, self.shape)
+
+
+class Var(Function):
+    """Variance over ``axes`` with ``correction`` (Bessel's: divide by N − correction); with
+    ``take_sqrt`` the standard deviation.
+
+    d var/da = 2 (a − mean) / (N − correction); d std/da = that / (2 std), taken as 0 where
+    std = 0 (a constant input), as PyTorch does.
+    """
+
+    def forward(self, a, axes, correction=1, keepdim=False, take_sqrt=False):
+        xp = self.xp
+        n = 1
+        for ax in axes:
+            n *= a.shape[ax]
+        centred = a - xp.add.reduce(a, axis=axes, keepdims=True) / n
+        dof = n - correction
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = xp.add.reduce(centred * centred, axis=axes, keepdims=True) / (
+                dof if dof > 0 else 0.0
+            )
+        if take_sqrt:
+            out = xp.sqrt(out)
+        self.saved = (centred, out)
+        self.axes, self.keepdim, self.dof, self.take_sqrt = axes, keepdim, dof, take_sqrt
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, grad):
+        xp = self.xp
+        centred, out = self.saved
+        g = _keep(grad, self.axes, self.keepdim)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if self.take_sqrt:
+                g = xp.where(out == 0, 0, g / (2 * out))
+            scale = 2.0 / self.dof if self.dof > 0 else xp.inf
+            return g * (scale * centred)
+
+
+class Prod(Function):
+    """Product along ``axis``. d/da_i = Π_{j≠i} a_j, computed as the product of the running
+    products before and after i, so zeros in the input need no division (exact)."""
+
+    def forward(self, a, axis, keepdim=False):
+        self.saved = (a,)
+        self.axis, self.keepdim = axis, keepdim
+        return self.xp.prod(a, axis=axis, keepdims=keepdim)
+
+    def backward(self, grad):
+        xp = self.xp
+        (a,) = self.saved
+        ax = self.axis
+        ones = xp.ones_like(xp.take(a, [0], axis=ax))
+        before = xp.concatenate([ones, xp.cumprod(a, axis=ax)], axis=ax)
+        after = xp.flip(xp.cumprod(xp.flip(a, ax), axis=ax), ax)
+        after = xp.concatenate([after, ones], axis=ax)
+        n = a.shape[ax]
+        others = xp.take(before, range(n), axis=ax) * xp.take(after, range(1, n + 1), axis=ax)
+        return _keep(grad, (ax,), self.keepdim) * others
+
+
+class CumSum(Function):
+    """Running sum along ``axis``; backward is the running sum of the gradient from the end."""
+
+    def forward(self, a, axis, dtype=None):
+        self.axis = axis
+        return self.xp.cumsum(a, axis=axis, dtype=dtype)
+
+    def backward(self, grad):
+        xp = self.xp
+        return xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis)
 
 
 class AMax(Function):
@@ -50,11 +146,8 @@ class AMax(Function):
     mode = "max"
 
     def forward(self, a, axes, keepdim=False):
-        out = (
-            a.max(axis=axes, keepdims=True)
-            if self.mode == "max"
-            else a.min(axis=axes, keepdims=True)
-        )
+        xp = self.xp
+        out = (xp.maximum if self.mode == "max" else xp.minimum).reduce(a, axis=axes, keepdims=True)
         self.saved = (a, out)
         self.axes, self.keepdim = axes, keepdim
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
@@ -62,8 +155,8 @@ class AMax(Function):
     def backward(self, grad):
         a, out = self.saved
         mask = a == out
-        count = mask.sum(axis=self.axes, keepdims=True)
-        return _keep(grad, self.axes, self.keepdim) * mask / count
+        count = self.xp.add.reduce(mask, axis=self.axes, keepdims=True, dtype=grad.dtype)
+        return mask * (_keep(grad, self.axes, self.keepdim) / count)
 
 
 class AMin(AMax):
@@ -97,43 +190,66 @@ class LogSumExp(Function):
 
     def forward(self, a, axes, keepdim=False):
         xp = self.xp
-        m = a.max(axis=axes, keepdims=True)
+        m = xp.maximum.reduce(a, axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        e = xp.subtract(a, m, out=xp.empty(a.shape, a.dtype))
+        xp.exp(e, out=e)
+        out = xp.log(xp.add.reduce(e, axis=axes, keepdims=True)) + m
         self.saved = (a, out)
         self.axes, self.keepdim = axes, keepdim
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
 
     def backward(self, grad):
+        xp = self.xp
         a, out = self.saved
-        # d/da logsumexp(a) = softmax(a)
-        return _keep(grad, self.axes, self.keepdim) * self.xp.exp(a - out)
+        # d/da logsumexp(a) = softmax(a) = exp(a − logsumexp(a))
+        s = xp.subtract(a, out, out=xp.empty(a.shape, a.dtype))
+        xp.exp(s, out=s)
+        return xp.multiply(s, _keep(grad, self.axes, self.keepdim), out=s)
 
 
 class Softmax(Function):
-    """softmax(a)_i = exp(a_i − max) / Σ_j exp(a_j − max) along ``axis``."""
+    """softmax(a)_i = exp(a_i − max) / Σ_j exp(a_j − max) along ``axis``.
+
+    Temporaries are reused in place (``out=``): one fresh array per pass.
+    """
 
     def forward(self, a, axis):
-        e = self.xp.exp(a - a.max(axis=axis, keepdims=True))
-        out = e / e.sum(axis=axis, keepdims=True)
-        self.saved, self.axis = (out,), axis
-        return out
+        xp = self.xp
+        e = xp.subtract(
+            a, xp.maximum.reduce(a, axis=axis, keepdims=True), out=xp.empty(a.shape, a.dtype)
+        )
+        xp.exp(e, out=e)
+        xp.divide(e, _sum_keep(xp, e, axis), out=e)
+        self.saved, self.axis = (e,), axis
+        return e
 
     def backward(self, grad):
+        xp = self.xp
         s = self.saved[0]
         # J = diag(s) − s sᵀ, so Jᵀg = s ⊙ (g − Σ g⊙s)
-        return s * (grad - (grad * s).sum(axis=self.axis, keepdims=True))
+        t = xp.multiply(grad, s, out=xp.empty(s.shape, s.dtype))
+        xp.subtract(grad, _sum_keep(xp, t, self.axis), out=t)
+        return xp.multiply(t, s, out=t)
 
 
 class LogSoftmax(Function):
     """log softmax(a) = a − logsumexp(a) along ``axis`` (stable for large logits)."""
 
     def forward(self, a, axis):
-        shifted = a - a.max(axis=axis, keepdims=True)
-        out = shifted - self.xp.log(self.xp.exp(shifted).sum(axis=axis, keepdims=True))
+        xp = self.xp
+        shifted = xp.subtract(
+            a, xp.maximum.reduce(a, axis=axis, keepdims=True), out=xp.empty(a.shape, a.dtype)
+        )
+        lse = xp.log(_sum_keep(xp, xp.exp(shifted), axis))
+        out = xp.subtract(shifted, lse, out=shifted)
         self.saved, self.axis = (out,), axis
         return out
 
     def backward(self, grad):
+        xp = self.xp
         out = self.saved[0]
-        return grad - self.xp.exp(out) * grad.sum(axis=self.axis, keepdims=True)
+        # d/da_j Σ_i g_i (a_i − lse) = g_j − softmax_j Σ_i g_i
+        e = xp.exp(out, out=xp.empty(out.shape, out.dtype))
+        xp.multiply(e, _sum_keep(xp, grad, self.axis), out=e)
+        return xp.subtract(grad, e, out=e)

@@ -51,24 +51,96 @@ def _is_advanced(index) -> bool:
 class GetItem(Function):
     """``a[index]`` with NumPy's (= PyTorch's) rules: ints, slices, None, ..., arrays, masks.
 
-    Backward writes the gradient into a zero array at the same positions; with integer-array
-    indices an element picked twice receives both gradients (``add.at``).
+    Backward writes the gradient into a zero array at the same positions. With integer-array
+    indices an element picked twice receives both gradients: when the forward finds that no
+    position repeats, a plain assignment does it; otherwise large rows picked by one index
+    array are added group by group (:func:`_add_rows`), and ``add.at`` does the rest.
     """
 
     def forward(self, a, index):
-        self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        self.shape, self.index = a.shape, index
         self.advanced = _is_advanced(index)
-        out = a[index]
-        return out
+        self.unique = self.advanced and _picks_unique(self.xp, index, a.shape)
+        return a[index]
 
     def backward(self, grad):
         xp = self.xp
         full = xp.zeros(self.shape, dtype=grad.dtype)
-        if self.advanced:
-            xp.add.at(full, self.index, grad)
-        else:
+        if not self.advanced or self.unique:
             full[self.index] = grad
+            return full
+        rows = _row_index(xp, self.index)
+        if rows is not None and grad.size >= 16384:  # a[idx] / a[idx, :]: rows of dim 0
+            if _add_rows(xp, full, rows.reshape(-1) % self.shape[0], grad):
+                return full
+        xp.add.at(full, self.index, grad)
         return full
+
+
+def _add_rows(xp, full, idx, grad):
+    """``full[idx[k]] += grad[k]`` for every k, repeats included, in the order of ``k`` (as
+    ``add.at``, much faster for large rows): the k are grouped by how many times their index
+    occurred before, and each group, whose indices are distinct, is added at once. The loop
+    runs over repeat counts (a few), not over elements."""
+    g = grad.reshape((idx.size,) + full.shape[1:])
+    order = xp.argsort(idx, kind="stable")
+    sidx = idx[order]
+    first = xp.empty(sidx.size, dtype=bool)
+    first[:1] = True
+    xp.not_equal(sidx[1:], sidx[:-1], out=first[1:])
+    starts = xp.flatnonzero(first)
+    counts = xp.diff(xp.append(starts, sidx.size))
+    most = int(counts.max()) if counts.size else 0
+    if most > 64:  # too many groups: leave it to add.at
+        return False
+    rank = xp.arange(sidx.size) - xp.repeat(starts, counts)
+    for r in range(most):
+        sel = order[rank == r]
+        full[idx[sel]] += g[sel]
+    return True
+
+
+def _row_index(xp, index):
+    """The integer array when ``index`` is one integer array, alone or followed by full
+    slices (it picks whole rows of the first dim); else None."""
+    items = index if isinstance(index, tuple) else (index,)
+    first = items[0] if items else None
+    if not isinstance(first, xp.ndarray) or first.dtype.kind not in "iu":
+        return None
+    if any(not (isinstance(i, slice) and i == slice(None)) for i in items[1:]):
+        return None
+    return first
+
+
+def _picks_unique(xp, index, shape) -> bool:
+    """True when an advanced ``index`` selects no position twice (so the backward can assign
+    instead of accumulate): a bool mask, or leading integer arrays whose combined positions
+    are distinct, followed by basic indices only."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = []
+    for it in items:
+        if isinstance(it, list):
+            it = xp.asarray(it)
+        if not isinstance(it, xp.ndarray):
+            break
+        if it.dtype == bool:
+            return len(items) == 1 or all(
+                not isinstance(r, list | xp.ndarray) for r in items if r is not it
+            )
+        if it.dtype.kind not in "iu":
+            return False
+        arrays.append(it)
+    if not arrays or len(arrays) > len(shape):
+        return False
+    if any(isinstance(r, list | xp.ndarray) for r in items[len(arrays) :]):
+        return False
+    try:
+        flat = xp.ravel_multi_index(
+            xp.broadcast_arrays(*arrays), shape[: len(arrays)], mode="wrap"
+        ).reshape(-1)
+    except ValueError:
+        return False
+    return xp.unique(flat).size == flat.size
 
 
 class Cat(Function):
@@ -99,11 +171,61 @@ class Flip(Function):
 
 
 class Pad(Function):
-    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis, all ≥ 0."""
+    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis, all ≥ 0.
+
+    Backward cuts the gradient of the original region back out.
+    """
 
     def forward(self, a, widths, value=0.0):
         self.index = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape, strict=True))
-        return self.xp.pad(a, widths, mode="constant", constant_values=value)
+        shape = tuple(n + lo + hi for (lo, hi), n in zip(widths, a.shape, strict=True))
+        out = self.xp.full(shape, value, dtype=a.dtype)
+        out[self.index] = a
+        return out
 
     def backward(self, grad):
         return grad[self.index]
+
+
+class SetItem(Function):
+    """``a[index] = value`` as a new array (the old one stays intact for earlier ops).
+
+    The gradient of ``a`` is the upstream gradient with the overwritten positions zeroed; the
+    gradient of ``value`` is the upstream gradient at those positions (summed back to
+    ``value``'s shape by the engine when it was broadcast).
+    """
+
+    def forward(self, a, value, index):
+        self.index = index
+        out = a.copy()
+        out[index] = value
+        return out
+
+    def backward(self, grad):
+        ga = None
+        if self.needs_input_grad[0]:
+            ga = grad.copy()
+            ga[self.index] = 0
+        gv = grad[self.index] if self.needs_input_grad[1] else None
+        return ga, gv
+
+
+class Gather(Function):
+    """``out[i][j][k] = a[i][index[i][j][k]][k]`` for ``axis`` = 1 (PyTorch's ``gather``).
+
+    ``index`` has ``a``'s number of dims and is no larger than ``a`` outside ``axis``; the
+    backward adds the gradient into the gathered positions (repeats accumulate).
+    """
+
+    def forward(self, a, index, axis):
+        xp = self.xp
+        self.shape, self.axis = a.shape, axis
+        grid = list(xp.ogrid[tuple(slice(n) for n in index.shape)])
+        grid[axis] = index
+        self.where = tuple(grid)
+        return a[self.where]
+
+    def backward(self, grad):
+        full = self.xp.zeros(self.shape, dtype=grad.dtype)
+        self.xp.add.at(full, self.where, grad)
+        return full
