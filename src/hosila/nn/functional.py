@@ -456,14 +456,20 @@ def normalize(
     return x / _vector_norm(x, p, dim).clamp(min=eps)
 
 
-def _vector_norm(x: Tensor, p: float, dim: int) -> Tensor:
-    if p == 2:
-        return (x * x).sum(dim, keepdim=True).sqrt()
+def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool = True) -> Tensor:
+    """‖x‖_p along ``dim``. A zero vector has norm 0 and, as in PyTorch's norm, a zero
+    gradient (the root's derivative at 0 is infinite; without the guard 0 · ∞ gives NaN)."""
     if p == float("inf"):
-        return x.abs().amax(dim, keepdim=True)
+        return x.abs().amax(dim, keepdim=keepdim)
     if p == 1:
-        return x.abs().sum(dim, keepdim=True)
-    return (x.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+        return x.abs().sum(dim, keepdim=keepdim)
+    s = (x * x if p == 2 else x.abs() ** p).sum(dim, keepdim=keepdim)
+    zero = s.data == 0
+    if not zero.any():
+        return s.sqrt() if p == 2 else s ** (1.0 / p)
+    safe = _where(zero, _const(s.data.dtype.type(1)), s)
+    root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+    return _where(zero, _const(s.data.dtype.type(0)), root)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -477,8 +483,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             f"cosine_similarity: x1 {a.shape} and x2 {b.shape} do not broadcast"
         ) from None
     dot = (a * b).sum(dim)
-    na = (a * a).sum(dim).sqrt().clamp(min=eps)
-    nb = (b * b).sum(dim).sqrt().clamp(min=eps)
+    na = _vector_norm(a, 2, dim, keepdim=False).clamp(min=eps)
+    nb = _vector_norm(b, 2, dim, keepdim=False).clamp(min=eps)
     return dot / (na * nb)
 
 
