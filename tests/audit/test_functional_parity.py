@@ -470,3 +470,65 @@ def test_one_hot_and_dropout_edge_cases():
     check_parity(lambda L, a: F(L).dropout(a, 0.3, training=False), x)
     check_parity(lambda L, a: F(L).dropout(a, 1.0), x)
     check_parity(lambda L, a: F(L).dropout(a, 0.0), x)
+
+
+MIXED_DTYPE_LOSSES = [
+    "F.mse_loss(x, t)",
+    "F.l1_loss(x, t)",
+    "F.smooth_l1_loss(x, t)",
+    "F.huber_loss(x, t)",
+    "F.kl_div(x, t, reduction='batchmean')",
+    "F.binary_cross_entropy_with_logits(x, t)",
+    "F.binary_cross_entropy_with_logits(x, t, weight=w)",
+    "F.binary_cross_entropy_with_logits(x, t, pos_weight=w)",
+    "F.binary_cross_entropy(p, t, weight=w)",
+    "F.cross_entropy(x, y, weight=w)",
+    "F.cross_entropy(x, probs)",
+    "F.cross_entropy(x, probs, weight=w)",
+    "F.multi_margin_loss(x, y, weight=w)",
+]
+
+
+@pytest.mark.parametrize("expr", MIXED_DTYPE_LOSSES)
+@pytest.mark.parametrize(
+    "dtypes",
+    [
+        ("float32", "float32", "float32"),
+        ("float32", "float64", "float32"),
+        ("float32", "float32", "float64"),
+        ("float64", "float32", "float32"),
+    ],
+)
+def test_loss_output_and_grad_dtypes_follow_torch(expr, dtypes):
+    """Where PyTorch accepts mixed float32/float64 arguments, the loss has PyTorch's dtype
+    (e.g. BCE-with-logits takes the target's: float32 logits, float64 targets give float64)
+    and the input's gradient keeps the input's dtype. Where PyTorch refuses, hosila may accept."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 4))
+    arrays = {
+        "x": (x, 0),
+        "p": (1 / (1 + np.exp(-x)), 0),
+        "t": (rng.random((3, 4)), 1),
+        "probs": (rng.dirichlet(np.ones(4), size=3), 1),
+        "w": (rng.random(4) + 0.5, 2),
+    }
+    results = {}
+    for L in (hosila, torch):
+        env = {"F": F(L), "y": L.tensor(np.array([0, 1, 3]))}
+        for name, (a, k) in arrays.items():
+            env[name] = L.tensor(a.astype(dtypes[k]))
+        env["x"].requires_grad_(True)
+        env["p"].requires_grad_(True)
+        try:
+            out = eval(expr, env)
+            out.backward()
+        except RuntimeError:  # PyTorch refuses some mixes (forward or backward)
+            assert L is torch
+            return
+        grad = env["x"].grad if env["x"].grad is not None else env["p"].grad
+        results[L.__name__] = (out, grad)
+    (ho, hg), (to, tg) = results["hosila"], results["torch"]
+    assert str(ho.dtype) == str(to.dtype).removeprefix("torch.")
+    assert str(hg.dtype) == str(tg.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(float(ho.item()), to.item(), rtol=1e-5)
+    np.testing.assert_allclose(hg, tg.numpy(), rtol=1e-4, atol=1e-6)

@@ -146,6 +146,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return N.Linear.apply(x, w, b)
 
 
+def _as_dtype(t: Tensor, dtype: Any) -> Tensor:
+    """``t`` cast to ``dtype`` (a differentiable cast), or ``t`` itself when it has it."""
+    return t if t.data.dtype == dtype else t.to(dtype)
+
+
 def _same_dtype(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     if a.data.dtype == b.data.dtype:
         return a, b
@@ -714,7 +719,7 @@ def _cross_entropy_probs(
     t = target if eps == 0 else target * (1 - eps) + eps / c
     prod = logp * t
     if weight is not None:
-        w = _class_weight(op, weight, c, x.data.dtype)
+        w = _class_weight(op, weight, c, weight.data.dtype)  # promotes like PyTorch
         prod = prod * _const(w.reshape((c,) + (1,) * (x.ndim - 1 - cdim)))
     loss = -prod.sum(cdim)
     if reduction == "mean":
@@ -936,7 +941,7 @@ def binary_cross_entropy(
         raise ValueError(f"{op}: all elements of input should be between 0 and 1")
     loss = N.BCELoss.apply(x, t)
     if weight is not None:
-        loss = loss * _tensor(weight, op, "weight")
+        loss = loss * _as_dtype(_tensor(weight, op, "weight"), loss.data.dtype)
     return _reduce(loss, reduction)
 
 
@@ -961,8 +966,10 @@ def binary_cross_entropy_with_logits(
     t = _tensor(target, op, "target")
     if t.shape != x.shape:
         raise ValueError(f"{op}: target size {t.shape} must be the same as input size {x.shape}")
-    if t.data.dtype != x.data.dtype:
-        t = t.to(x.data.dtype)
+    # PyTorch builds the loss in place from (1 − target), so it has the target's dtype (a
+    # float64 target makes a float64 loss of float32 logits and vice versa); weights follow.
+    dtype = t.data.dtype if t.data.dtype.kind == "f" else x.data.dtype
+    x, t = _as_dtype(x, dtype), _as_dtype(t, dtype)
     pw = _optional(pos_weight, op, "pos_weight")
     if pw is not None:
         try:
@@ -971,7 +978,8 @@ def binary_cross_entropy_with_logits(
             raise ValueError(
                 f"{op}: pos_weight of shape {pw.shape} does not broadcast with input {x.shape}"
             ) from None
+        pw = _as_dtype(pw, dtype)
     loss = N.BCEWithLogits.apply(x, t, pw)
     if weight is not None:
-        loss = loss * _tensor(weight, op, "weight")
+        loss = loss * _as_dtype(_tensor(weight, op, "weight"), dtype)
     return _reduce(loss, reduction)
