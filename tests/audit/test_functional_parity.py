@@ -532,3 +532,81 @@ def test_loss_output_and_grad_dtypes_follow_torch(expr, dtypes):
     assert str(hg.dtype) == str(tg.dtype).removeprefix("torch.")
     np.testing.assert_allclose(float(ho.item()), to.item(), rtol=1e-5)
     np.testing.assert_allclose(hg, tg.numpy(), rtol=1e-4, atol=1e-6)
+
+
+_X32 = np.array([[30.0, -30, 0], [-100, 100, 0]], dtype=np.float32)
+
+EDGE_CASES = {
+    # constant inputs: zero variance, finite gradients
+    "layer_norm constant": (
+        lambda L, a, w, b: F(L).layer_norm(a, (3,), w, b),
+        np.full((2, 3), 2.0),
+        np.arange(3.0) + 1,
+        np.zeros(3),
+    ),
+    "group_norm constant": (lambda L, a: F(L).group_norm(a, 1), np.full((2, 3, 1), 2.0)),
+    "batch_norm constant": (
+        lambda L, a, w, b: F(L).batch_norm(a, None, None, w, b, training=True),
+        np.ones((4, 3)),
+        np.arange(3.0) + 1,
+        np.zeros(3),
+    ),
+    # huge logits in float32
+    "cross_entropy f32 huge": (
+        lambda L, a, t: F(L).cross_entropy(a, t, label_smoothing=0.1),
+        _X32,
+        np.array([1, 0]),
+    ),
+    "log_softmax f32 huge": (lambda L, a: F(L).log_softmax(a, 1), _X32),
+    "bce_with_logits f32 huge": (
+        lambda L, a, t: F(L).binary_cross_entropy_with_logits(a, t),
+        _X32,
+        (_X32 > 0).astype(np.float32),
+    ),
+    "softplus f32 huge": (lambda L, a: F(L).softplus(a), _X32),
+    "logsigmoid huge": (lambda L, a: F(L).logsigmoid(a), _X32.astype(np.float64) * 10),
+    "elu/gelu/silu huge": (
+        lambda L, a: (F(L).elu(a), F(L).gelu(a), F(L).gelu(a, approximate="tanh"), F(L).silu(a)),
+        np.array([-1000.0, 1000, 0, -6, 6]),
+    ),
+    "kl log_target huge": (
+        lambda L, a, t: F(L).kl_div(a, t, log_target=True, reduction="sum"),
+        np.log(np.array([[0.5, 0.5]])),
+        np.array([[-1000.0, 0]]),
+    ),
+    # kinks: the subgradient PyTorch picks
+    "multi_margin margin 0 ties": (
+        lambda L, a, t: (F(L).multi_margin_loss(a, t, margin=0.0), F(L).multi_margin_loss(a, t)),
+        np.array([[1.0, 1, 1], [1, 0, 1]]),
+        np.array([0, 0]),
+    ),
+    "smooth_l1/huber at the joint": (
+        lambda L, a, t: (F(L).smooth_l1_loss(a, t, beta=1.0), F(L).huber_loss(a, t, delta=1.0)),
+        np.array([1.0, -1, 0]),
+        np.zeros(3),
+    ),
+    "l1 at 0": (lambda L, a, t: F(L).l1_loss(a, t), np.array([1.0, 0]), np.array([1.0, 0])),
+    "activations at 0 and bounds": (
+        lambda L, a: (
+            F(L).leaky_relu(a, 0.2),
+            F(L).elu(a, 2.0),
+            F(L).hardtanh(a),
+            F(L).relu6(a * 6),
+            F(L).softplus(a, beta=1, threshold=1),
+        ),
+        np.array([0.0, 1, -1, 0.5, 2]),
+    ),
+    "prelu at 0": (lambda L, a, w: F(L).prelu(a, w), np.array([[0.0, 1, -1]]), np.array([0.3])),
+    "max pools with ties": (
+        lambda L, a: (F(L).max_pool2d(a, 2, stride=1), F(L).adaptive_max_pool2d(a, 2)),
+        np.ones((1, 1, 3, 3)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_extremes_and_kinks_match_torch(name):
+    fn, *arrays = EDGE_CASES[name]
+    f32 = any(np.asarray(a).dtype == np.float32 for a in arrays)
+    tol = 1e-5 if f32 else 1e-8
+    check_parity(fn, *arrays, atol=tol, rtol=max(tol, 1e-6))
