@@ -610,3 +610,23 @@ def test_extremes_and_kinks_match_torch(name):
     f32 = any(np.asarray(a).dtype == np.float32 for a in arrays)
     tol = 1e-5 if f32 else 1e-8
     check_parity(fn, *arrays, atol=tol, rtol=max(tol, 1e-6))
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+def test_embedding_scale_grad_by_freq(padding_idx):
+    """Each row's gradient divided by how often its index occurs in the batch (PyTorch)."""
+    rng = np.random.default_rng(13)
+    w = rng.standard_normal((5, 3))
+    idx = np.array([[0, 1, 1], [4, 1, 0], [3, 3, 1]])
+    check_parity(
+        lambda L, wt, i: F(L).embedding(i, wt, padding_idx=padding_idx, scale_grad_by_freq=True),
+        w,
+        idx,
+    )
+    h = hosila.nn.Embedding(5, 3, padding_idx=padding_idx, scale_grad_by_freq=True).double()
+    t = torch.nn.Embedding(5, 3, padding_idx=padding_idx, scale_grad_by_freq=True).double()
+    h.weight.data[...] = t.weight.detach().numpy()
+    h(hosila.tensor(idx)).sum().backward()
+    t(torch.tensor(idx)).sum().backward()
+    np.testing.assert_allclose(h.weight.grad, t.weight.grad.numpy())
+    assert repr(h) == repr(t)

@@ -518,8 +518,9 @@ def embedding(
     """Rows of ``weight`` (V, D) at the integer ``input`` (*); returns (*, D).
 
     ``padding_idx`` rows get no gradient; ``max_norm`` renormalises (in place, as PyTorch)
-    the looked-up rows whose ``norm_type``-norm exceeds it. ``scale_grad_by_freq`` and
-    ``sparse`` are not supported.
+    the looked-up rows whose ``norm_type``-norm exceeds it; ``scale_grad_by_freq`` divides
+    each row's gradient by how often its index occurs in ``input``. ``sparse`` gradients are
+    not supported.
     """
     idx = _int_tensor(input, "embedding", "input")
     w = _float_tensor(weight, "embedding", "weight")
@@ -532,8 +533,8 @@ def embedding(
             f"embedding: index {int(bad)} is out of range for num_embeddings={v} "
             f"(expected 0 <= index < {v})"
         )
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported")
     if padding_idx is not None:
         if not -v <= padding_idx < v:
             raise ValueError(f"embedding: padding_idx must be within num_embeddings={v}")
@@ -545,7 +546,7 @@ def embedding(
             norms = xp.linalg.norm(w.data[rows], ord=norm_type, axis=1)
             scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             w.data[rows] *= scale[:, None].astype(w.data.dtype)
-    return N.Embedding.apply(w, idx, padding_idx)
+    return N.Embedding.apply(w, idx, padding_idx, bool(scale_grad_by_freq))
 
 
 def pad(
