@@ -630,3 +630,21 @@ def test_embedding_scale_grad_by_freq(padding_idx):
     t(torch.tensor(idx)).sum().backward()
     np.testing.assert_allclose(h.weight.grad, t.weight.grad.numpy())
     assert repr(h) == repr(t)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_weighted_regression_losses(name, reduction):
+    """PyTorch 2.13's element weights: mse/l1 "mean" is Σwℓ/Σw, huber's is mean(wℓ); a weight
+    of another shape is a ValueError in both."""
+    rng = np.random.default_rng(14)
+    a, b, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.random((3, 4)) + 0.1
+    check_parity(
+        lambda L, x, y, wt: getattr(F(L), name)(x, y, reduction=reduction, weight=wt.detach()),
+        a,
+        b,
+        w,
+    )
+    for L in (hosila, torch):
+        with pytest.raises(ValueError):
+            getattr(F(L), name)(L.tensor(a), L.tensor(b), weight=L.tensor(w[:, :1]))
