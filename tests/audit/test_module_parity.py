@@ -251,7 +251,7 @@ def test_batch_norm_without_running_stats_uses_batch_stats_in_eval():
         "Conv2d(3, 8, (3, 5))",
         "Linear(7, 5, bias=False)",
         "Linear(7, 5)",
-        "Embedding(6, 4)",
+        "Embedding(60, 10)",
         "PReLU(3)",
     ],
 )
@@ -272,7 +272,8 @@ def test_default_init_bounds_and_dtype(expr):
         else:
             bound = 1 / np.sqrt(t.weight[0].numel())
             assert np.abs(p.data).max() <= bound + 1e-7, n
-            assert np.abs(p.data).max() > 0.5 * bound, n
+            if p.data.size >= 30:  # the spread reaches the bound (chance of failing < 1e-9)
+                assert np.abs(p.data).max() > 0.5 * bound, n
 
 
 def test_embedding_padding_row_and_from_pretrained():
