@@ -146,6 +146,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return N.Linear.apply(x, w, b)
 
 
+def _as_dtype(t: Tensor, dtype: Any) -> Tensor:
+    """``t`` cast to ``dtype`` (a differentiable cast), or ``t`` itself when it has it."""
+    return t if t.data.dtype == dtype else t.to(dtype)
+
+
 def _same_dtype(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     if a.data.dtype == b.data.dtype:
         return a, b
@@ -456,14 +461,20 @@ def normalize(
     return x / _vector_norm(x, p, dim).clamp(min=eps)
 
 
-def _vector_norm(x: Tensor, p: float, dim: int) -> Tensor:
-    if p == 2:
-        return (x * x).sum(dim, keepdim=True).sqrt()
+def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool = True) -> Tensor:
+    """‖x‖_p along ``dim``. A zero vector has norm 0 and, as in PyTorch's norm, a zero
+    gradient (the root's derivative at 0 is infinite; without the guard 0 · ∞ gives NaN)."""
     if p == float("inf"):
-        return x.abs().amax(dim, keepdim=True)
+        return x.abs().amax(dim, keepdim=keepdim)
     if p == 1:
-        return x.abs().sum(dim, keepdim=True)
-    return (x.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+        return x.abs().sum(dim, keepdim=keepdim)
+    s = (x * x if p == 2 else x.abs() ** p).sum(dim, keepdim=keepdim)
+    zero = s.data == 0
+    if not zero.any():
+        return s.sqrt() if p == 2 else s ** (1.0 / p)
+    safe = _where(zero, _const(s.data.dtype.type(1)), s)
+    root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+    return _where(zero, _const(s.data.dtype.type(0)), root)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -477,8 +488,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             f"cosine_similarity: x1 {a.shape} and x2 {b.shape} do not broadcast"
         ) from None
     dot = (a * b).sum(dim)
-    na = (a * a).sum(dim).sqrt().clamp(min=eps)
-    nb = (b * b).sum(dim).sqrt().clamp(min=eps)
+    na = _vector_norm(a, 2, dim, keepdim=False).clamp(min=eps)
+    nb = _vector_norm(b, 2, dim, keepdim=False).clamp(min=eps)
     return dot / (na * nb)
 
 
@@ -507,8 +518,9 @@ def embedding(
     """Rows of ``weight`` (V, D) at the integer ``input`` (*); returns (*, D).
 
     ``padding_idx`` rows get no gradient; ``max_norm`` renormalises (in place, as PyTorch)
-    the looked-up rows whose ``norm_type``-norm exceeds it. ``scale_grad_by_freq`` and
-    ``sparse`` are not supported.
+    the looked-up rows whose ``norm_type``-norm exceeds it; ``scale_grad_by_freq`` divides
+    each row's gradient by how often its index occurs in ``input``. ``sparse`` gradients are
+    not supported.
     """
     idx = _int_tensor(input, "embedding", "input")
     w = _float_tensor(weight, "embedding", "weight")
@@ -521,8 +533,8 @@ def embedding(
             f"embedding: index {int(bad)} is out of range for num_embeddings={v} "
             f"(expected 0 <= index < {v})"
         )
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported")
     if padding_idx is not None:
         if not -v <= padding_idx < v:
             raise ValueError(f"embedding: padding_idx must be within num_embeddings={v}")
@@ -534,7 +546,7 @@ def embedding(
             norms = xp.linalg.norm(w.data[rows], ord=norm_type, axis=1)
             scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             w.data[rows] *= scale[:, None].astype(w.data.dtype)
-    return N.Embedding.apply(w, idx, padding_idx)
+    return N.Embedding.apply(w, idx, padding_idx, bool(scale_grad_by_freq))
 
 
 def pad(
@@ -708,7 +720,7 @@ def _cross_entropy_probs(
     t = target if eps == 0 else target * (1 - eps) + eps / c
     prod = logp * t
     if weight is not None:
-        w = _class_weight(op, weight, c, x.data.dtype)
+        w = _class_weight(op, weight, c, weight.data.dtype)  # promotes like PyTorch
         prod = prod * _const(w.reshape((c,) + (1,) * (x.ndim - 1 - cdim)))
     loss = -prod.sum(cdim)
     if reduction == "mean":
@@ -930,7 +942,7 @@ def binary_cross_entropy(
         raise ValueError(f"{op}: all elements of input should be between 0 and 1")
     loss = N.BCELoss.apply(x, t)
     if weight is not None:
-        loss = loss * _tensor(weight, op, "weight")
+        loss = loss * _as_dtype(_tensor(weight, op, "weight"), loss.data.dtype)
     return _reduce(loss, reduction)
 
 
@@ -955,8 +967,10 @@ def binary_cross_entropy_with_logits(
     t = _tensor(target, op, "target")
     if t.shape != x.shape:
         raise ValueError(f"{op}: target size {t.shape} must be the same as input size {x.shape}")
-    if t.data.dtype != x.data.dtype:
-        t = t.to(x.data.dtype)
+    # PyTorch builds the loss in place from (1 − target), so it has the target's dtype (a
+    # float64 target makes a float64 loss of float32 logits and vice versa); weights follow.
+    dtype = t.data.dtype if t.data.dtype.kind == "f" else x.data.dtype
+    x, t = _as_dtype(x, dtype), _as_dtype(t, dtype)
     pw = _optional(pos_weight, op, "pos_weight")
     if pw is not None:
         try:
@@ -965,7 +979,8 @@ def binary_cross_entropy_with_logits(
             raise ValueError(
                 f"{op}: pos_weight of shape {pw.shape} does not broadcast with input {x.shape}"
             ) from None
+        pw = _as_dtype(pw, dtype)
     loss = N.BCEWithLogits.apply(x, t, pw)
     if weight is not None:
-        loss = loss * _tensor(weight, op, "weight")
+        loss = loss * _as_dtype(_tensor(weight, op, "weight"), dtype)
     return _reduce(loss, reduction)

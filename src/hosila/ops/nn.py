@@ -489,18 +489,23 @@ class GELU(Function):
 
 class Embedding(Function):
     """out = weight[indices]; the gradient of a row is the sum of the gradients of every
-    position that looked it up (rows at ``padding_idx`` get none)."""
+    position that looked it up (rows at ``padding_idx`` get none), divided by the number of
+    those positions when ``scale_grad_by_freq``."""
 
-    def forward(self, weight, indices, padding_idx=None):
+    def forward(self, weight, indices, padding_idx=None, scale_grad_by_freq=False):
         self.saved = (indices,)
         self.shape, self.padding_idx = weight.shape, padding_idx
+        self.scale_grad_by_freq = scale_grad_by_freq
         return weight[indices]
 
     def backward(self, grad):
         xp = self.xp
-        indices = self.saved[0]
+        indices = self.saved[0].reshape(-1)
         full = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.add.at(full, indices.reshape(-1), grad.reshape(-1, self.shape[1]))
+        xp.add.at(full, indices, grad.reshape(-1, self.shape[1]))
+        if self.scale_grad_by_freq:
+            counts = xp.bincount(indices, minlength=self.shape[0])
+            full /= xp.maximum(counts, 1).astype(grad.dtype)[:, None]
         if self.padding_idx is not None:
             full[self.padding_idx] = 0
         return full, None
