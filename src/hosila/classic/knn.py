@@ -107,10 +107,16 @@ class KNearestNeighbor:
         self.n_classes = int(self.y_train.max()) + 1
         # float32 copy, centred on the training mean: distances do not change, but the
         # norms shrink, and with them the cancellation in |x|^2 + |y|^2 - 2 x.y.
+        # (Worked through in blocks of rows: no float64 copy of the whole training set.)
         self._mean = X.mean(axis=0, dtype=np.float64)
-        Xc = X.astype(np.float64) - self._mean
-        self._sq_train64 = np.einsum("ij,ij->i", Xc, Xc)
-        self._Xc32 = Xc.astype(np.float32)
+        self._Xc32 = np.empty(X.shape, dtype=np.float32)
+        self._sq_train64 = np.empty(X.shape[0], dtype=np.float64)
+        step = max(1, self.max_memory // (8 * X.shape[1]))
+        for s in range(0, X.shape[0], step):
+            block = X[s : s + step].astype(np.float64)
+            block -= self._mean
+            self._sq_train64[s : s + step] = np.einsum("ij,ij->i", block, block)
+            self._Xc32[s : s + step] = block
         self._sq_train32 = self._sq_train64.astype(np.float32)
         self._int_data = X.dtype.kind in "biu"
         return self
@@ -214,14 +220,24 @@ class KNearestNeighbor:
         d = np.empty((chunk.shape[0], n_train), dtype=np.float32)
         if self._int_data and Xtr.dtype == np.uint8 and chunk.dtype == np.uint8:
             # Exact integer path for images: |a - b| = max(a, b) - min(a, b) stays in uint8.
-            per_pair = 3 * dim
-            cols = max(1, self.max_memory // max(1, per_pair * chunk.shape[0]))
-            for j in range(0, n_train, cols):
-                a = chunk[:, None, :]
-                b = Xtr[None, j : j + cols, :]
-                diff = np.maximum(a, b)
-                diff -= np.minimum(a, b)
-                d[:, j : j + cols] = diff.sum(axis=2, dtype=np.uint32)
+            # Small reused uint8 buffers (rr, cols, D) of about 2 MiB: they stay in the CPU
+            # cache, and fresh large ones would cost page faults on every block.
+            rr = min(chunk.shape[0], 8)
+            cols = min(n_train, max(1, min(self.max_memory, 1 << 21) // (2 * dim * rr)))
+            hi = np.empty((rr, cols, dim), dtype=np.uint8)
+            lo = np.empty_like(hi)
+            total = np.empty((rr, cols), dtype=np.uint32)
+            for i in range(0, chunk.shape[0], rr):
+                a = chunk[i : i + rr, None, :]
+                h = a.shape[0]
+                for j in range(0, n_train, cols):
+                    b = Xtr[None, j : j + cols, :]
+                    w = b.shape[1]
+                    np.maximum(a, b, out=hi[:h, :w])
+                    np.minimum(a, b, out=lo[:h, :w])
+                    np.subtract(hi[:h, :w], lo[:h, :w], out=hi[:h, :w])
+                    np.add.reduce(hi[:h, :w], axis=2, dtype=np.uint32, out=total[:h, :w])
+                    d[i : i + h, j : j + w] = total[:h, :w]
             return d
         a32 = chunk.astype(np.float32)
         b32 = Xtr.astype(np.float32) if Xtr.dtype != np.float32 else Xtr
