@@ -154,6 +154,8 @@ def test_argument_errors():
         KNearestNeighbor().fit(Xtr, ytr[:-1])
     with pytest.raises(TypeError, match="integer labels"):
         KNearestNeighbor().fit(Xtr, ytr.astype(float))
+    with pytest.raises(ValueError, match="labels must be >= 0"):
+        KNearestNeighbor().fit(Xtr, ytr - 5)
 
 
 def test_score_and_default_k():

@@ -209,3 +209,35 @@ def test_plot_templates_writes_png(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="plot_templates: W must be"):
         plot_templates(W, str(path), (5, 4, 3))
+
+
+def test_two_layer_net_learns_xor_like_blobs():
+    from hosila.classic import TwoLayerNet
+
+    rng = np.random.default_rng(0)
+    # XOR: not linearly separable, a hidden layer is needed
+    centres = np.array([[0, 0], [4, 4], [0, 4], [4, 0]], dtype=float)
+    X = np.vstack([c + 0.5 * rng.standard_normal((25, 2)) for c in centres]).astype(np.float32)
+    y = np.repeat([0, 0, 1, 1], 25)
+    net = TwoLayerNet(2, 16, 2, seed=0)
+    acc = net.train(X, y, X, y, learning_rate=0.05, epochs=40, batch_size=20, lr_decay=1.0)
+    assert len(acc) == 40 and acc[-1] == 1.0
+    assert net.loss_history[-1] < net.loss_history[0]
+    assert net.predict(X).dtype == np.int64
+    assert net.forward(X).shape == (100, 2)
+    # the linear softmax classifier cannot separate XOR
+    lin = SoftmaxClassifier(seed=0)
+    lin.train(X, y, 0.05, 1e-4, 300, 20)
+    assert lin.score(X, y) < 0.9
+
+
+def test_two_layer_net_errors():
+    from hosila.classic import TwoLayerNet
+
+    with pytest.raises(ValueError, match="hidden_dim must be a positive int"):
+        TwoLayerNet(4, 0, 3)
+    net = TwoLayerNet(4, 5, 3)
+    with pytest.raises(ValueError, match=r"X must be \(N, 4\)"):
+        net.forward(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"y must be \(2,\)"):
+        net.train(np.zeros((2, 4)), np.zeros(3, dtype=int))

@@ -146,7 +146,7 @@ def run_linear(args: argparse.Namespace) -> int:
         return 0
     cls = LinearSVM if args.loss == "svm" else SoftmaxClassifier
     defaults = {  # (learning rates, regs) searched on log scales, per feature kind
-        "raw": ((1e-4, 1e-2), (1e-3, 1e1)),
+        "raw": ((1e-4, 2e-3), (1e-2, 1e0)),
         "hog+color": ((1e-3, 1e-1), (1e-4, 1e0)),
     }[args.features]
     if args.search:

@@ -96,10 +96,10 @@ class KNearestNeighbor:
             raise ValueError(
                 f"KNearestNeighbor.fit: y must be (N,) with N = {X.shape[0]}, got shape {y.shape}"
             )
-        if y.dtype.kind not in "iu" or (y.size and y.min() < 0):
-            raise TypeError(
-                f"KNearestNeighbor.fit: y must be non-negative integer labels, got dtype {y.dtype}"
-            )
+        if y.dtype.kind not in "iu":
+            raise TypeError(f"KNearestNeighbor.fit: y must be integer labels, got dtype {y.dtype}")
+        if y.size and y.min() < 0:
+            raise ValueError(f"KNearestNeighbor.fit: labels must be >= 0, got {y.min()}")
         if X.shape[0] == 0:
             raise ValueError("KNearestNeighbor.fit: X has no examples")
         self.X_train = X
@@ -108,7 +108,11 @@ class KNearestNeighbor:
         # float32 copy, centred on the training mean: distances do not change, but the
         # norms shrink, and with them the cancellation in |x|^2 + |y|^2 - 2 x.y.
         # (Worked through in blocks of rows: no float64 copy of the whole training set.)
+        # L1 needs none of this: it works on the data as they are.
         self._mean = X.mean(axis=0, dtype=np.float64)
+        self._int_data = X.dtype.kind in "biu"
+        if self.metric != "l2":
+            return self
         self._Xc32 = np.empty(X.shape, dtype=np.float32)
         self._sq_train64 = np.empty(X.shape[0], dtype=np.float64)
         step = max(1, self.max_memory // (8 * X.shape[1]))
@@ -118,7 +122,6 @@ class KNearestNeighbor:
             self._sq_train64[s : s + step] = np.einsum("ij,ij->i", block, block)
             self._Xc32[s : s + step] = block
         self._sq_train32 = self._sq_train64.astype(np.float32)
-        self._int_data = X.dtype.kind in "biu"
         return self
 
     @staticmethod
