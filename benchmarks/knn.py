@@ -6,10 +6,10 @@ Run: python benchmarks/knn.py [--root ~/.cache/hosila/cifar10] [--train 50000] [
 
 Each kNN contender runs in its own fresh process (so that peak memory is its own): it loads
 the images (``hosila.data.ImageFolder`` cache, flattened to 3 072 uint8 values), fits, and
-times ``predict`` ``--repeats`` times, taking the best (min). Memory is measured in a separate
-call of ``predict`` in the same process: the increase of the peak resident set size (RSS,
-``ru_maxrss``) over the RSS before it, and the peak of tracemalloc (NumPy's allocations; the
-C++ buffers of scikit-learn's Cython code are not traced, so RSS is the fair figure).
+times ``predict`` ``--repeats`` times, taking the best (min). Memory: the increase of the peak
+resident set size (VmHWM, reset just before) over the RSS before the first ``predict`` call,
+and the tracemalloc peak of one more call (NumPy's allocations; the C/C++ buffers of
+scikit-learn's Cython code are not traced, so RSS is the fair figure).
 scikit-learn gets float32 input (it upcasts its GEMM chunks to float64 either way, see
 ``sklearn.metrics._pairwise_distances_reduction``); hosila gets the uint8 images (it converts
 to float32 itself). Accuracy is on the test labels; "agree" counts equal predictions.
@@ -41,6 +41,7 @@ def _load(root: str, n_train: int, n_test: int):
 
 def _worker(which: str, root: str, n_train: int, n_test: int, k: int, repeats: int, q) -> None:
     Xtr, ytr, Xte, yte = _load(root, n_train, n_test)
+    rss0 = _status("VmRSS")  # the model's own memory: RSS after fit minus this
     if which == "hosila":
         from hosila.classic import KNearestNeighbor
 
@@ -54,27 +55,32 @@ def _worker(which: str, root: str, n_train: int, n_test: int, k: int, repeats: i
         model = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(Xtr32, ytr)
         predict = model.predict
         del Xtr32
-    times = []
-    pred = None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        pred = predict(Xq)
-        times.append(time.perf_counter() - t0)
-    # memory: peak RSS increase and tracemalloc peak during one more predict; writing 5 to
-    # /proc/self/clear_refs resets the peak (VmHWM) to the current RSS (Linux >= 4.0)
+    fitted = _status("VmRSS") - rss0
+    # memory first, on the first call of predict in this fresh process (later calls may
+    # reuse memory the allocator kept from earlier ones): the increase of the peak RSS,
+    # after writing 5 to /proc/self/clear_refs reset the peak (VmHWM) to the current RSS
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     before = _status("VmRSS")
+    t0 = time.perf_counter()
+    pred = predict(Xq)
+    times = [time.perf_counter() - t0]
+    peak = _status("VmHWM")
+    for _ in range(repeats - 1):
+        t0 = time.perf_counter()
+        pred = predict(Xq)
+        times.append(time.perf_counter() - t0)
+    # tracemalloc (NumPy's allocations) on one more call, untimed
     tracemalloc.start()
     predict(Xq)
     traced = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    peak = _status("VmHWM")
     q.put(
         {
             "time": min(times),
             "times": times,
             "rss": max(0, peak - before),
+            "fitted": fitted,
             "traced": traced,
             "pred": np.asarray(pred),
             "acc": float(np.mean(np.asarray(pred) == yte)),
@@ -160,22 +166,31 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     h, s = res["hosila"], res["sklearn"]
     print(f"| predict time (s) | {h['time']:.2f} | {s['time']:.2f} | {h['time'] / s['time']:.2f} |")
-    print(
-        f"| peak RSS increase (MiB) | {h['rss'] / 2**20:.0f} | {s['rss'] / 2**20:.0f} | "
-        f"{h['rss'] / max(s['rss'], 1):.2f} |"
+    rows = (
+        ("model after fit, RSS", "fitted"),
+        ("predict: peak RSS increase", "rss"),
+        ("predict: tracemalloc peak", "traced"),
     )
-    print(
-        f"| tracemalloc peak (MiB) | {h['traced'] / 2**20:.0f} | {s['traced'] / 2**20:.0f} | "
-        f"{h['traced'] / max(s['traced'], 1):.2f} |"
-    )
+    for label, key in rows:
+        ratio = f"{h[key] / s[key]:.2f}" if s[key] >= 2**20 else "n/a"
+        print(f"| {label} (MiB) | {h[key] / 2**20:.0f} | {s[key] / 2**20:.0f} | {ratio} |")
     print(f"| accuracy | {h['acc']:.4f} | {s['acc']:.4f} | |")
     print(f"predictions agree on {agree:.4%} of the test images")
     print(f"all times (s): hosila {h['times']}, sklearn {s['times']}")
 
-    print(f"\nloss + gradient on {args.loss_n} CIFAR-10 images, W (3073, 10) float32, best of 20")
+    print(
+        f"\nloss + gradient on {args.loss_n} CIFAR-10 images, W (3073, 10) float32, "
+        "1 BLAS thread, best of 20"
+    )
     print("| loss | naive (ms) | vectorised (ms) | speed-up |")
     print("|---|---:|---:|---:|")
-    for name, tn, tv in _loss_speedup(args.root, args.loss_n, 20):
+    # one BLAS thread: on a shared machine, threads waiting for each other dominate products
+    # this small (the same setting for both versions)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        speedups = _loss_speedup(args.root, args.loss_n, 20)
+    for name, tn, tv in speedups:
         print(f"| {name} | {tn * 1e3:.1f} | {tv * 1e3:.2f} | {tn / tv:.0f}x |")
 
 
