@@ -177,3 +177,13 @@ def test_near_ties_at_the_k_th_place_keep_the_sure_neighbours():
     assert knn.kneighbors(base, k=3).tolist() == [[5, 2, 3]]
     # exact=False gives the raw float32 answer, which may differ but has the right shape
     assert KNearestNeighbor(exact=False).fit(Xtr, ytr).kneighbors(base, k=3).shape == (1, 3)
+
+
+def test_uint8_l1_distances_are_exact_integers():
+    rng = np.random.default_rng(4)
+    Xtr = rng.integers(0, 256, (30, 75), dtype=np.uint8)
+    Xte = rng.integers(0, 256, (11, 75), dtype=np.uint8)
+    knn = KNearestNeighbor(metric="l1", max_memory=5000).fit(Xtr, np.zeros(30, dtype=int))
+    ref = np.abs(Xte[:, None].astype(np.int64) - Xtr[None].astype(np.int64)).sum(-1)
+    np.testing.assert_array_equal(knn.compute_distances(Xte, loops=0), ref)
+    np.testing.assert_array_equal(knn.compute_distances(Xte, loops=2), ref)
