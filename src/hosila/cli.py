@@ -98,7 +98,7 @@ def _add_knn(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", default="1", help="k, or a comma-separated list (default 1)")
     p.add_argument("--metric", choices=["l2", "l1"], default="l2")
     p.add_argument("--cv", type=int, default=5, help="folds (0: no cross-validation)")
-    p.add_argument("--max-memory", type=float, default=256, help="MiB per distance block")
+    p.add_argument("--max-memory", type=float, default=128, help="MiB per distance block")
     p.set_defaults(func=lambda args: _classic("run_knn", args))
 
 

@@ -46,10 +46,12 @@ class KNearestNeighbor:
     Args:
         k: the default number of neighbours of :meth:`predict` and :meth:`score`.
         metric: ``"l2"`` or ``"l1"``.
-        max_memory: the largest distance block held at once, in bytes (default 256 MiB).
+        max_memory: the largest distance block held at once, in bytes (default 128 MiB).
             Test rows are processed in chunks of ``max_memory // (4 * n_train)`` rows; for
-            50 000 training images that is 1 342 rows and 268 MB, whatever the test size.
-            The L1 path also bounds its ``(rows, cols, D)`` difference block by it.
+            50 000 training images that is 671 rows and 134 MB, whatever the test size.
+            ``predict`` needs about 1.25 x max_memory (the block and a boolean mask of it)
+            plus a few arrays of ``rows x D``. The L1 path also bounds its ``(rows, cols, D)``
+            difference block by it.
         chunk_size: fix the number of test rows per chunk instead (overrides max_memory).
         exact: re-check near-ties of the float32 distances in float64 so that the result
             equals the float64 computation (default True; False gives the raw float32 answer).
@@ -64,7 +66,7 @@ class KNearestNeighbor:
         self,
         k: int = 1,
         metric: str = "l2",
-        max_memory: int = 256 * 2**20,
+        max_memory: int = 128 * 2**20,
         chunk_size: int | None = None,
         exact: bool = True,
     ) -> None:
@@ -163,6 +165,7 @@ class KNearestNeighbor:
             out = np.empty((X.shape[0], self.X_train.shape[0]), dtype=np.float32)  # type: ignore[union-attr]
             for start, d in self._blocks(X):
                 out[start : start + d.shape[0]] = np.sqrt(d) if self.metric == "l2" else d
+                del d  # let the block go before the next one is computed
             return out
         raise ValueError(f"compute_distances: loops must be 0, 1 or 2, got {loops!r}")
 
@@ -278,6 +281,7 @@ class KNearestNeighbor:
         out = np.empty((X.shape[0], k), dtype=np.int64)
         for start, d in self._blocks(X):
             out[start : start + d.shape[0]] = self._select(d, k, X[start : start + d.shape[0]])
+            del d  # let the block go before the next one is computed
         return out
 
     def _select(self, d: np.ndarray, k: int, chunk: np.ndarray) -> np.ndarray:
