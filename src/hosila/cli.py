@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _add_data(sub)
     _add_demo(sub)
+    _add_knn(sub)
+    _add_linear(sub)
     return parser
 
 
@@ -94,6 +96,67 @@ def _run_demo(args: argparse.Namespace) -> int:
     for path in result["files"]:
         print(f"wrote {path}")
     return 0
+
+
+def _add_classic_data(p: argparse.ArgumentParser) -> None:
+    """The data options shared by ``knn`` and ``linear``."""
+    p.add_argument(
+        "--data",
+        choices=["cifar10", "folder", "digits"],
+        default="cifar10",
+        help="cifar10: official python batches; folder: ROOT/train, ROOT/test image "
+        "folders (taken round robin over classes); digits: the 8x8 digits shipped "
+        "with hosila",
+    )
+    p.add_argument("--root", help="data folder (not needed for digits)")
+    p.add_argument("--train-size", type=int, help="use the first N training images")
+    p.add_argument("--test-size", type=int, help="use the first N test images")
+    p.add_argument("--seed", type=int, default=0, help="seed of folds, splits, sampling")
+    p.add_argument("--out", help="folder for the plots (PNG)")
+
+
+def _add_knn(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "knn",
+        help="k-nearest-neighbour classifier (cross-validated k)",
+        description="Classify test images by their k nearest training images; with several "
+        "--k values and --cv FOLDS, k is chosen by cross-validation on the training images.",
+    )
+    _add_classic_data(p)
+    p.add_argument("--k", default="1", help="k, or a comma-separated list (default 1)")
+    p.add_argument("--metric", choices=["l2", "l1"], default="l2")
+    p.add_argument("--cv", type=int, default=5, help="folds (0: no cross-validation)")
+    p.add_argument("--max-memory", type=float, default=128, help="MiB per distance block")
+    p.set_defaults(func=lambda args: _classic("run_knn", args))
+
+
+def _add_linear(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "linear",
+        help="linear SVM / softmax classifier (or a two-layer net with --hidden)",
+        description="Train a linear classifier by minibatch SGD on raw pixels or HOG + colour "
+        "features, tune it on a validation split (--search N random trials), report the test "
+        "accuracy once and plot the weights as class templates.",
+    )
+    _add_classic_data(p)
+    p.add_argument("--loss", choices=["svm", "softmax"], default="svm")
+    p.add_argument("--features", choices=["raw", "hog+color"], default="raw")
+    p.add_argument("--search", type=int, default=0, help="random-search trials (lr, reg)")
+    p.add_argument("--lr", type=float, help="learning rate (without --search)")
+    p.add_argument("--reg", type=float, help="regularisation strength (without --search)")
+    p.add_argument("--num-iters", type=int, default=1500, help="SGD steps")
+    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--val-size", type=int, default=1000, help="validation images from train")
+    p.add_argument("--hidden", type=int, help="train a two-layer net with this many hidden units")
+    p.add_argument("--epochs", type=int, default=10, help="two-layer net: epochs")
+    p.add_argument("--progress", action="store_true", help="progress bar for the features")
+    p.set_defaults(func=lambda args: _classic("run_linear", args))
+
+
+def _classic(name: str, args: argparse.Namespace) -> int:
+    from hosila.classic import commands
+
+    return int(getattr(commands, name)(args))
 
 
 def _version() -> str:
