@@ -129,3 +129,82 @@ def test_validation_split_is_seeded_and_disjoint():
     assert set(a[1]) | set(a[3]) == set(range(20)) and not set(a[1]) & set(a[3])
     with pytest.raises(ValueError, match="--val-size must be between 1 and 19"):
         validation_split(imgs, labels, 20)
+
+
+def _tied_data(seed=0):
+    """Small-integer pixels: many equal distances and many tied votes."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 3, (60, 4)).astype(np.uint8)
+    return X, rng.integers(0, 4, 60)
+
+
+@pytest.mark.parametrize("metric", ["l2", "l1"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
+def test_predict_ks_equals_predict_for_each_k(metric, dtype):
+    X, y = _tied_data()
+    X = X.astype(dtype)
+    if dtype == np.float64:  # near-ties within float32 rounding, settled in float64
+        X = X * 1000.0 + np.random.default_rng(1).normal(0, 1e-4, X.shape)
+    knn = KNearestNeighbor(metric=metric).fit(X[:45], y[:45])
+    ks = [1, 2, 3, 4, 7, 12, 45, 5]
+    got = knn.predict_ks(X[45:], ks)
+    assert got.shape == (len(ks), 15) and got.dtype == np.int64
+    for row, k in zip(got, ks, strict=True):
+        np.testing.assert_array_equal(row, knn.predict(X[45:], k=k))
+    with pytest.raises(ValueError, match="ks must be a non-empty list"):
+        knn.predict_ks(X[45:], [])
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        knn.predict_ks(X[45:], [1, 0])
+
+
+class _CountingKNN(KNearestNeighbor):
+    fits = 0
+
+    def fit(self, X, y):
+        _CountingKNN.fits += 1
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("metric", ["l2", "l1"])
+def test_knn_cross_validation_over_k_fits_once_per_fold_and_equals_slow_path(metric):
+    X, y = _tied_data(2)
+    grid = {"k": [1, 3, 5, 8, 2, 20], "metric": [metric]}
+    _CountingKNN.fits = 0
+    fast = cross_validate(_CountingKNN, X, y, folds=4, grid=grid, seed=3)
+    assert _CountingKNN.fits == 4  # one fit per fold for all six k
+    # a given fit= turns the sharing off: every setting fitted on every fold
+    _CountingKNN.fits = 0
+    slow = cross_validate(
+        _CountingKNN, X, y, folds=4, grid=grid, seed=3, fit=lambda m, a, b: m.fit(a, b)
+    )
+    assert _CountingKNN.fits == 6 * 4
+    assert [r["params"] for r in fast.results] == [r["params"] for r in slow.results]
+    for f, s in zip(fast.results, slow.results, strict=True):
+        np.testing.assert_array_equal(f["scores"], s["scores"])
+        assert f["mean"] == s["mean"] and f["std"] == s["std"]
+    assert fast.best_params == slow.best_params
+
+
+def test_cross_validation_shares_work_per_group_of_other_parameters():
+    X, y = _tied_data(4)
+    dist = {"k": [1, 4, 9], "metric": ["l1", "l2"]}
+    fast = cross_validate(KNearestNeighbor, X, y, folds=3, n_iter=8, seed=5, distributions=dist)
+    slow = cross_validate(
+        KNearestNeighbor,
+        X,
+        y,
+        folds=3,
+        n_iter=8,
+        seed=5,
+        distributions=dist,
+        fit=lambda m, a, b: m.fit(a, b),
+    )
+    assert len({r["params"]["metric"] for r in fast.results}) == 2
+    for f, s in zip(fast.results, slow.results, strict=True):
+        assert f["params"] == s["params"]
+        np.testing.assert_array_equal(f["scores"], s["scores"])
+    # a model that is not a KNearestNeighbor but has a k is scored setting by setting
+    _Recorder.calls = []
+    res = cross_validate(lambda k: _Recorder(a=k), X, y, folds=3, grid={"k": [1, 2]})
+    assert len(_Recorder.calls) == 2 * 3
+    assert res.best_params == {"k": 2}

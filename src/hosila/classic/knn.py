@@ -9,7 +9,7 @@ exactly those of the float64 distances (ties to the smaller training index).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -346,6 +346,32 @@ class KNearestNeighbor:
         if k == 1:
             return labels[:, 0]
         return _vote(labels, self.n_classes)
+
+    def predict_ks(self, X: Any, ks: Sequence[int]) -> np.ndarray:
+        """Predictions for several k at once: (len(ks), n_test) int64, row i equal to
+        ``predict(X, ks[i])``. X: (n_test, ...).
+
+        The distances are computed once: ``kneighbors`` with the largest k, those neighbours
+        sorted by their float64 distance (equal ones by training index), and the vote for
+        each k taken over the first k of them -- the same k nearest as ``predict`` finds,
+        ties in the vote to the smallest label. This is what cross-validation over k uses."""
+        ks = list(ks)
+        if not ks:
+            raise ValueError("KNearestNeighbor.predict_ks: ks must be a non-empty list of ints")
+        for k in ks:
+            self._check_k(k)
+        X = self._check(X)
+        kmax = max(ks)
+        near = self.kneighbors(X, kmax)
+        if kmax > 1:
+            # kneighbors orders near-equal float32 distances by index; the prefixes must be
+            # the k nearest in float64, so order by the exact distances (kmax per row).
+            rows = np.repeat(np.arange(X.shape[0]), kmax)
+            exact = self._exact(rows, near.ravel(), X).reshape(near.shape)
+            near = np.take_along_axis(near, np.lexsort((near, exact), axis=1), axis=1)
+        assert self.y_train is not None
+        labels = self.y_train[near]
+        return np.stack([_vote(labels[:, :k], self.n_classes) for k in ks])
 
     def score(self, X: Any, y: Any, k: int | None = None) -> float:
         """Accuracy of ``predict(X, k)`` against the labels ``y``: (n_test,)."""

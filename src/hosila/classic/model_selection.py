@@ -104,6 +104,12 @@ def cross_validate(
             (``shuffle=False``: in order, as ``np.array_split`` does).
         fit: ``fit(model, X, y)`` to train instead of ``model.fit(X, y)``.
 
+    Settings that differ only in ``k`` for a ``KNearestNeighbor`` (what ``make_model``
+    builds) share the work: per fold one fit and one neighbour search with the largest k,
+    and every k is voted from those neighbours (:meth:`KNearestNeighbor.predict_ks`), with
+    the same accuracies as fitting each k on its own. Other models, or a given ``fit``, are
+    fitted and scored setting by setting.
+
     Returns a :class:`CVResult`: per setting the fold accuracies, their mean and std.
     """
     X = np.asarray(X.numpy() if hasattr(X, "numpy") else X)
@@ -120,23 +126,72 @@ def cross_validate(
     settings = _settings(grid, distributions, n_iter, rng)
     order = rng.permutation(X.shape[0]) if shuffle else np.arange(X.shape[0])
     parts = np.array_split(order, folds)
+    splits = [
+        (parts[i], np.concatenate([p for j, p in enumerate(parts) if j != i])) for i in range(folds)
+    ]
+    fold_scores: dict[int, np.ndarray] = {}
+    if fit is None:
+        for group in _k_groups(settings):
+            ks = [settings[i]["k"] for i in group]
+            fast = _knn_scores(make_model, settings[group[0]], ks, X, y, splits)
+            if fast is not None:
+                fold_scores.update(zip(group, fast, strict=True))
     result = CVResult()
-    for params in settings:
-        scores = []
-        for i in range(folds):
-            val = parts[i]
-            train = np.concatenate([p for j, p in enumerate(parts) if j != i])
-            model = make_model(**params)
-            if fit is not None:
-                fit(model, X[train], y[train])
-            else:
-                model.fit(X[train], y[train])
-            scores.append(_score(model, X[val], y[val]))
-        s = np.asarray(scores)
+    for n, params in enumerate(settings):
+        if n in fold_scores:
+            s = fold_scores[n]
+        else:
+            scores = []
+            for val, train in splits:
+                model = make_model(**params)
+                if fit is not None:
+                    fit(model, X[train], y[train])
+                else:
+                    model.fit(X[train], y[train])
+                scores.append(_score(model, X[val], y[val]))
+            s = np.asarray(scores)
         result.results.append(
             {"params": params, "scores": s, "mean": float(s.mean()), "std": float(s.std())}
         )
     return result
+
+
+def _k_groups(settings: list[dict[str, Any]]) -> list[list[int]]:
+    """Indices of the settings that have a ``k`` and differ only in it, group by group."""
+    groups: dict[Any, list[int]] = {}
+    for n, params in enumerate(settings):
+        if "k" not in params:
+            continue
+        try:
+            key = tuple((name, v) for name, v in params.items() if name != "k")
+            groups.setdefault(key, []).append(n)
+        except TypeError:  # an unhashable value: that setting is scored on its own
+            continue
+    return list(groups.values())
+
+
+def _knn_scores(
+    make_model: Callable[..., Any],
+    params: dict[str, Any],
+    ks: list[Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> list[np.ndarray] | None:
+    """Fold accuracies (folds,) for each k of ``ks`` when ``make_model`` builds a
+    ``KNearestNeighbor``: one fit and one neighbour search (the largest k) per fold, every k
+    voted from it (``KNearestNeighbor.predict_ks``). ``None`` for any other model."""
+    from hosila.classic.knn import KNearestNeighbor
+
+    if not isinstance(make_model(**params), KNearestNeighbor):
+        return None
+    other = {name: v for name, v in params.items() if name != "k"}
+    scores = np.empty((len(ks), len(splits)))
+    for i, (val, train) in enumerate(splits):
+        model = make_model(**other, k=max(ks))
+        model.fit(X[train], y[train])
+        scores[:, i] = (model.predict_ks(X[val], ks) == y[val]).mean(axis=1)
+    return list(scores)
 
 
 def plot_cv(result: CVResult, param: str, path: str, title: str | None = None) -> None:
