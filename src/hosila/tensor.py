@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -102,7 +103,17 @@ class Tensor:
     ``Tensor(data, dtype=None, requires_grad=False)`` is the same as ``hosila.tensor``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_retains_grad",
+        "name",
+        "_view",
+        "_views",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
     xp = np  # the array module behind .data (principle 5: ops reach it through here)
 
@@ -112,6 +123,7 @@ class Tensor:
         self._ctx = None
         self._retains_grad = False
         self.name = None
+        self._view = self._views = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -128,7 +140,19 @@ class Tensor:
         t.requires_grad = ctx is not None
         t._retains_grad = False
         t.name = None
+        t._view = t._views = None
         return t
+
+    def __getstate__(self) -> dict:
+        # the view links (weak references) are not part of a copy's state
+        state = {k: getattr(self, k) for k in ("data", "grad", "requires_grad", "_ctx")}
+        state.update(_retains_grad=self._retains_grad, name=self.name)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        self._view = self._views = None
 
     # ---- properties ---------------------------------------------------------------------
 
@@ -704,7 +728,16 @@ class Tensor:
         return flip(self, _shape_args(dims, "flip"))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return GetItem.apply(self, _index(index))
+        idx = _index(index)
+        if S._is_advanced(idx):
+            return GetItem.apply(self, idx)
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if len(items) == self.ndim and all(
+            isinstance(i, _builtin_int | np.integer) and not isinstance(i, _builtin_bool)
+            for i in items
+        ):
+            idx = (*items, Ellipsis)  # one element: a 0-d view, not a copy (as PyTorch)
+        return self._add_view(GetItem.apply(self, idx), "index", idx)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value`` with PyTorch's semantics, gradients included.
@@ -738,8 +771,80 @@ class Tensor:
         return old
 
     def _become(self, new: Tensor) -> None:
-        """Take over ``new``'s data and graph node (the in-place ops' last step)."""
+        """Take over ``new``'s data and graph node (the in-place ops' last step).
+
+        When this tensor is a view of another (``y[0]``, ``y.view(-1)``, ``y.T``) whose memory
+        it still shares, the change goes to the base instead, as in PyTorch: the base becomes
+        "the base with this region replaced by ``new``" (recursively up a chain of views), and
+        every live view of it, this one included, is taken again from its new value.
+        """
+        link = self._view
+        if link is not None and np.may_share_memory(self.data, link[0].data):
+            base, kind, arg = link
+            if kind == "expand":
+                raise RuntimeError(
+                    "in-place op on an expanded tensor: more than one element of the "
+                    "written-to tensor refers to a single memory location; use .clone() first"
+                )
+            if base.requires_grad and base._ctx is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation (change the leaf under `with hosila.no_grad():` or clone it)"
+                )
+            if kind == "index":
+                updated = S.SetItem.apply(base._as_node(), new, arg)
+            elif kind == "reshape":
+                updated = S.Reshape.apply(new, base.shape)
+            else:  # permute
+                inverse = [0] * len(arg)
+                for i, d in enumerate(arg):
+                    inverse[d] = i
+                updated = S.Permute.apply(new, tuple(inverse))
+            base._become(updated)
+            return
         self.data, self._ctx, self.requires_grad = new.data, new._ctx, new.requires_grad
+        self._refresh_views()
+
+    def _add_view(self, out: Tensor, kind: str, arg: Any) -> Tensor:
+        """Record that ``out`` (made from this tensor by a view op ``kind`` with ``arg``)
+        shares this tensor's memory, so that in-place changes to either reach the other."""
+        if out is self or not np.may_share_memory(out.data, self.data):
+            return out
+        out._view = (self, kind, arg)
+        views = self._views
+        if views is None:
+            self._views = [weakref.ref(out)]
+            return out
+        n = len(views)
+        if n >= 16 and n & (n - 1) == 0:  # drop dead links now and then (amortised O(1))
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(out))
+        return out
+
+    def _refresh_views(self) -> None:
+        """After this tensor took a new value in the graph, take its live views again (their
+        data and graph node), as PyTorch's views always show their base's current value."""
+        views = self._views
+        if not views:
+            return
+        live = []
+        for ref in views:
+            v = ref()
+            if v is None or v._view is None or v._view[0] is not self:
+                continue
+            kind, arg = v._view[1], v._view[2]
+            if kind == "index":
+                new = GetItem.apply(self, arg)
+            elif kind == "reshape":
+                new = S.Reshape.apply(self, arg)
+            elif kind == "permute":
+                new = S.Permute.apply(self, arg)
+            else:
+                new = S.Expand.apply(self, arg)
+            v.data, v._ctx, v.requires_grad = new.data, new._ctx, new.requires_grad
+            live.append(ref)
+            v._refresh_views()
+        self._views = live
 
     # elementwise predicates / misc without gradient
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1470,7 +1575,7 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
         ) from None
     if target == a.shape:
         return a
-    return S.Reshape.apply(a, target)
+    return a._add_view(S.Reshape.apply(a, target), "reshape", target)
 
 
 def _infer_shape(shape: tuple, size: int) -> tuple[int, ...]:
@@ -1535,7 +1640,7 @@ def permute(a: Tensor, dims: Sequence[int]) -> Tensor:
         raise ShapeError(f"permute: dims {dims} repeat a dimension")
     if norm == tuple(range(a.ndim)):
         return a
-    return S.Permute.apply(a, norm)
+    return a._add_view(S.Permute.apply(a, norm), "permute", norm)
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -1567,7 +1672,7 @@ def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
             raise ShapeError(f"expand: cannot expand shape {a.shape} to {shape}")
     if target == a.shape:
         return a
-    return S.Expand.apply(a, target)
+    return a._add_view(S.Expand.apply(a, target), "expand", target)
 
 
 def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
