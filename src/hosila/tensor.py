@@ -89,6 +89,11 @@ def as_dtype(dtype: Any, op: str = "dtype") -> np.dtype:
         raise DTypeError(f"{op}: {dtype!r} is not a dtype") from None
 
 
+def _is_size(a: Any) -> bool:
+    """An int usable as a size (not a bool)."""
+    return isinstance(a, _builtin_int | np.integer) and not isinstance(a, _builtin_bool)
+
+
 def _is_float(a: np.ndarray) -> bool:
     return a.dtype.kind == "f"
 
@@ -100,7 +105,7 @@ class Tensor:
     """An n-dimensional array with automatic differentiation (PyTorch's ``Tensor`` API).
 
     Build one with :func:`hosila.tensor` or the creation functions (``zeros``, ``randn``, ...).
-    ``Tensor(data, dtype=None, requires_grad=False)`` is the same as ``hosila.tensor``.
+    ``Tensor(*sizes)`` / ``Tensor(data)``: PyTorch's legacy constructor (default float dtype).
     """
 
     __slots__ = (
@@ -117,7 +122,37 @@ class Tensor:
     __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
     xp = np  # the array module behind .data (principle 5: ops reach it through here)
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+    def __init__(self, *args: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` is a (2, 3) tensor (zeros here, where
+        PyTorch leaves it uninitialised), ``Tensor([1, 2])`` a copy of the data; both of the
+        default float dtype (float32) unless ``dtype`` is given. ``hosila.tensor(data)`` is the
+        constructor that infers the dtype from the data."""
+        if dtype is None:
+            dtype = _default_float
+        if len(args) == 1 and not _is_size(args[0]):
+            self._init(args[0], dtype, requires_grad)
+            return
+        if not args:
+            args = (0,)  # Tensor(): an empty 1-d tensor
+        if not all(_is_size(a) for a in args):
+            raise TypeError(
+                f"Tensor(): expected data (a number, sequence or array) or sizes (ints), got "
+                f"{args!r}"
+            )
+        self._init(
+            np.zeros(tuple(_builtin_int(a) for a in args), dtype=as_dtype(dtype)),
+            None,
+            requires_grad,
+        )
+
+    @classmethod
+    def _new(cls, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from ``data`` with :func:`tensor`'s dtype rules (the internal constructor)."""
+        t = object.__new__(cls)
+        t._init(data, dtype, requires_grad)
+        return t
+
+    def _init(self, data: Any, dtype: Any, requires_grad: bool) -> None:
         self.data = _as_array(data, dtype)
         self.grad = None
         self._ctx = None
@@ -277,13 +312,27 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return _builtin_int(self.data.item())
 
-    def to(self, dtype: Any = None, *, copy: bool = False) -> Tensor:
-        """A tensor of ``dtype`` (differentiable between float dtypes); ``self`` if it already
-        has it and ``copy`` is False. Device arguments are not supported (CPU only)."""
+    def to(self, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype):
+        a tensor of that dtype (differentiable between float dtypes); ``self`` if it already
+        has it and ``copy`` is False. The only device is ``"cpu"``."""
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                a = a.data.dtype
+            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = a
+            elif a is not None:
+                if dtype is not None:
+                    raise TypeError(f"to: more than one dtype given: {args!r}")
+                dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to: hosila runs on the CPU only, got device {device!r}")
         if dtype is None:
-            return self
-        if isinstance(dtype, str) and dtype in ("cpu", "cpu:0"):
-            return self
+            return self.clone() if copy else self
         d = as_dtype(dtype, "to")
         if d == self.data.dtype and not copy:
             return self
@@ -370,9 +419,14 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value: Any) -> Tensor:
-        """Fill with ``value`` in place."""
-        self._check_inplace("fill_")
-        self.data[...] = value
+        """Fill with ``value`` (a number or a 0-d tensor) in place; in the graph it is
+        recorded as PyTorch does (the old value gets no gradient, a 0-d ``value`` gets the
+        sum)."""
+        if self._in_graph(value):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace("fill_")
+            return self.copy_(value)
+        self.data[...] = value.data if isinstance(value, Tensor) else value
         return self
 
     def copy_(self, src: Any) -> Tensor:
@@ -381,7 +435,9 @@ class Tensor:
         if self._in_graph(src):
             if self.requires_grad and self._ctx is None:
                 self._check_inplace("copy_")
-            self._become(Clone.apply(expand(_to_tensor(src).to(self.data.dtype), self.shape)))
+            src = _to_tensor(src).to(self.data.dtype)
+            expand(src, self.shape)  # checks that src broadcasts to this shape
+            self._become(S.SetItem.apply(self._as_node(), src, Ellipsis))
             return self
         self._check_inplace("copy_")
         self.data[...] = src.data if isinstance(src, Tensor) else src
@@ -630,11 +686,15 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return minimum(self, other)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        return sum(self, dim, keepdim, dtype=dtype)
+    def sum(
+        self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+    ) -> Tensor:
+        return sum(self, dim, keepdim, dtype=dtype, axis=axis)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return mean(self, dim, keepdim)
+    def mean(
+        self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+    ) -> Tensor:
+        return mean(self, dim, keepdim, dtype=dtype, axis=axis)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return max(self, dim, keepdim)
@@ -732,6 +792,13 @@ class Tensor:
         if S._is_advanced(idx):
             return GetItem.apply(self, idx)
         items = idx if isinstance(idx, tuple) else (idx,)
+        for i in items:
+            if isinstance(i, slice) and i.step is not None and i.step <= 0:
+                if i.step == 0:
+                    raise ValueError(f"slice step cannot be zero (index {index!r})")
+                raise ValueError(
+                    f"step must be greater than zero (index {index!r}; use .flip(dims) to reverse)"
+                )
         if len(items) == self.ndim and all(
             isinstance(i, _builtin_int | np.integer) and not isinstance(i, _builtin_bool)
             for i in items
@@ -936,7 +1003,7 @@ class Tensor:
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """A new leaf from ``data`` with this tensor's dtype (unless ``dtype``)."""
-        return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return Tensor._new(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """In place ``self -= alpha * other`` (as :meth:`add_`)."""
@@ -1013,6 +1080,19 @@ def _floating(t: Tensor, op: str) -> Tensor:
     if t.data.dtype.kind == "f":
         return t
     return Tensor._from_op(t.data.astype(_default_float), None)
+
+
+class NotImplementedForDTypeError(DTypeError, NotImplementedError):
+    """An op PyTorch has no kernel for at this dtype (it raises NotImplementedError)."""
+
+
+def _float_only(t: Tensor, op: str) -> Tensor:
+    """``t`` when it is floating point, else the error PyTorch gives (no integer kernel)."""
+    if t.data.dtype.kind != "f":
+        raise NotImplementedForDTypeError(
+            f"{op}: not implemented for dtype {t.data.dtype}; convert with .float() first"
+        )
+    return t
 
 
 def _category(dtype: np.dtype) -> int:
@@ -1110,7 +1190,7 @@ def _one_dim(dim: Any, ndim: int, op: str) -> int:
 
 
 def _to_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._new(x)
 
 
 # ---- primitives re-exported under their op names ---------------------------------------------
@@ -1149,7 +1229,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     Python floats give float32 (the default float dtype), Python ints int64, bools bool;
     NumPy arrays keep their dtype. Only float tensors may have ``requires_grad=True``.
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._new(data, dtype=dtype, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -1180,19 +1260,19 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size`` (float32 unless ``dtype``)."""
     data = np.zeros(_size(size, "zeros"), dtype=_float_dtype(dtype, "zeros"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size`` (float32 unless ``dtype``)."""
     data = np.ones(_size(size, "ones"), dtype=_float_dtype(dtype, "ones"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size``."""
     data = np.empty(_size(size, "empty"), dtype=_float_dtype(dtype, "empty"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def full(
@@ -1202,23 +1282,23 @@ def full(
     if dtype is None:
         dtype = _as_array(fill_value).dtype
     data = np.full(_size(tuple(size), "full"), fill_value, dtype=as_dtype(dtype, "full"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros shaped like ``t`` (its dtype unless ``dtype``)."""
-    return Tensor(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._new(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones shaped like ``t`` (its dtype unless ``dtype``)."""
-    return Tensor(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._new(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` shaped like ``t`` (its dtype unless ``dtype``)."""
     data = np.full_like(_to_tensor(t).data, fill_value, dtype=dtype)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def arange(
@@ -1231,7 +1311,7 @@ def arange(
         raise ShapeError("arange: step must be nonzero")
     all_int = all(isinstance(v, _builtin_int | np.integer) for v in (start, end, step))
     d = as_dtype(dtype, "arange") if dtype is not None else (int64 if all_int else _default_float)
-    return Tensor(np.arange(start, end, step).astype(d), requires_grad=requires_grad)
+    return Tensor._new(np.arange(start, end, step).astype(d), requires_grad=requires_grad)
 
 
 def linspace(
@@ -1241,27 +1321,27 @@ def linspace(
     if not isinstance(steps, _builtin_int | np.integer) or steps < 0:
         raise ShapeError(f"linspace: steps must be a non-negative int, got {steps!r}")
     data = np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix (m = n by default)."""
     data = np.eye(n, m, dtype=_float_dtype(dtype, "eye"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from hosila's generator (see ``manual_seed``)."""
     d = _float_dtype(dtype, "rand")
     data = default_generator().random(_size(size, "rand"), dtype=np.float64).astype(d)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from hosila's generator (see ``manual_seed``)."""
     d = _float_dtype(dtype, "randn")
     data = default_generator().standard_normal(_size(size, "randn")).astype(d)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def randint(
@@ -1285,13 +1365,13 @@ def randint(
         raise ShapeError(f"randint: expected low < high, got low={low}, high={high}")
     d = int64 if dtype is None else as_dtype(dtype, "randint")
     data = default_generator().integers(low, high, size=_size(tuple(size), "randint"))
-    return Tensor(data.astype(d))
+    return Tensor._new(data.astype(d))
 
 
 def randperm(n: int, dtype: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     d = int64 if dtype is None else as_dtype(dtype, "randperm")
-    return Tensor(default_generator().permutation(n).astype(d))
+    return Tensor._new(default_generator().permutation(n).astype(d))
 
 
 # elementwise
@@ -1420,7 +1500,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
     if cond.dtype != bool_:
         raise DTypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+        a = Tensor._new(a)
     if isinstance(a, Tensor):
         a, b = _binary(a, b)
     else:
@@ -1431,9 +1511,22 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
 # reductions
 
 
-def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
-    """Sum over ``dim`` (an int, a tuple, or all dims when None). Bool/int sums are int64."""
+def _dim_or_axis(dim: Any, axis: Any, op: str) -> Any:
+    """PyTorch accepts NumPy's ``axis=`` as another name for ``dim``."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; give one")
+    return axis
+
+
+def sum(  # noqa: A001
+    a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or all dims when None; ``axis`` is an alias).
+    Bool/int sums are int64; ``dtype`` casts the input first."""
     a = _to_tensor(a)
+    dim = _dim_or_axis(dim, axis, "sum")
     if dtype is not None:
         a = a.to(dtype)
     elif a.data.dtype.kind in "biu" and a.data.dtype != int64:
@@ -1441,11 +1534,22 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
     return R.Sum.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "sum"), keepdim)
 
 
-def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple, or all dims when None); float tensors only."""
+def mean(
+    a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple, or all dims when None; ``axis`` is an alias);
+    float tensors only, or any tensor with a floating ``dtype`` to cast it to first."""
     a = _to_tensor(a)
+    dim = _dim_or_axis(dim, axis, "mean")
+    if dtype is not None:
+        d = as_dtype(dtype, "mean")
+        if d.kind != "f":
+            raise DTypeError(f"mean: dtype must be a floating dtype, got {d}")
+        a = a.to(d)
     if a.data.dtype.kind != "f":
-        raise DTypeError(f"mean: needs a floating-point tensor, got dtype {a.data.dtype}")
+        raise DTypeError(
+            f"mean: needs a floating-point tensor, got dtype {a.data.dtype} (pass dtype=)"
+        )
     return R.Mean.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "mean"), keepdim)
 
 
@@ -1550,13 +1654,13 @@ def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
 def softmax(a: Tensor, dim: int) -> Tensor:
     """exp(a) / sum(exp(a), dim), stable for large logits."""
-    a = _floating(_to_tensor(a), "softmax")
+    a = _float_only(_to_tensor(a), "softmax")
     return R.Softmax.apply(a, _one_dim(dim, a.ndim, "softmax"))
 
 
 def log_softmax(a: Tensor, dim: int) -> Tensor:
     """a − logsumexp(a, dim), stable for large logits."""
-    a = _floating(_to_tensor(a), "log_softmax")
+    a = _float_only(_to_tensor(a), "log_softmax")
     return R.LogSoftmax.apply(a, _one_dim(dim, a.ndim, "log_softmax"))
 
 
@@ -1893,15 +1997,26 @@ def sign(a: Tensor) -> Tensor:
     return E.Rounding.apply(a, "sign")
 
 
+def _int_zero_check(a: Any, b: Any, op: str) -> None:
+    """Integer ``//`` and ``%`` by zero: PyTorch raises (NumPy would warn and give 0)."""
+    x, y = (t.data if isinstance(t, Tensor) else np.asarray(t) for t in (a, b))
+    if x.dtype.kind in "iub" and y.dtype.kind in "iub" and not y.all():
+        raise RuntimeError(f"ZeroDivisionError: integer {op} by zero")
+
+
 def remainder(a: Any, b: Any) -> Tensor:
-    """``a % b`` with the sign of ``b`` (Python's rule, as ``torch.remainder``)."""
+    """``a % b`` with the sign of ``b`` (Python's rule, as ``torch.remainder``). Integer
+    division by zero raises (as PyTorch)."""
     a, b = _binary(a, b) if isinstance(a, Tensor) else _binary(a, _to_tensor(b))
+    _int_zero_check(a, b, "remainder")
     return E.Remainder.apply(a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:
-    """``a // b`` rounded toward −inf; not differentiable (backward raises, as in PyTorch)."""
+    """``a // b`` rounded toward −inf; not differentiable (backward raises, as in PyTorch).
+    Integer division by zero raises (as PyTorch)."""
     a, b = _binary(a, b) if isinstance(a, Tensor) else _binary(a, _to_tensor(b))
+    _int_zero_check(a, b, "floor_divide")
     return E.FloorDivide.apply(a, b)
 
 
@@ -2304,7 +2419,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor shaped like ``t``."""
-    return Tensor(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._new(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 # Methods that are the functions above with the tensor first: ``x.prod(1)`` is ``prod(x, 1)``.
