@@ -2634,3 +2634,220 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
     ts = [t.to(dtype) for t in ts]
     return L.Einsum.apply(*ts, inputs=tuple(inputs), output=out)
+
+
+# ---- more of PyTorch's functions (composed from the primitives above) -----------------------
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor without copying when possible: a Tensor of the right dtype is
+    returned as is, a NumPy array of a supported dtype is shared (as ``from_numpy``); anything
+    else is copied as by :func:`tensor`. ``device`` may only be ``"cpu"``."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise ValueError(f"as_tensor: hosila runs on the CPU only, got device {device!r}")
+    d = None if dtype is None else as_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if d is None or d == data.data.dtype else data.to(d)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "fiub" and d in (None, data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=d)
+
+
+def numel(a: Tensor) -> int:
+    """The number of elements of ``a``."""
+    return _to_tensor(a).numel()
+
+
+def isnan(a: Tensor) -> Tensor:
+    """Elementwise ``a != a`` (bool)."""
+    return _to_tensor(a).isnan()
+
+
+def isinf(a: Tensor) -> Tensor:
+    """Elementwise ±inf test (bool)."""
+    return _to_tensor(a).isinf()
+
+
+def isfinite(a: Tensor) -> Tensor:
+    """Elementwise finite test (bool)."""
+    return _to_tensor(a).isfinite()
+
+
+def logical_not(a: Tensor) -> Tensor:
+    """Elementwise ``not`` (bool)."""
+    return _to_tensor(a).logical_not()
+
+
+def rand_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`rand` with ``t``'s shape (and dtype unless ``dtype`` is given)."""
+    t = _to_tensor(t)
+    d = as_dtype(dtype or t.dtype, "rand_like")
+    if d.kind != "f":
+        raise DTypeError(f"rand_like: needs a floating dtype, got {d} (pass dtype=)")
+    return rand(*t.shape, dtype=d, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`randn` with ``t``'s shape (and dtype unless ``dtype`` is given)."""
+    t = _to_tensor(t)
+    d = as_dtype(dtype or t.dtype, "randn_like")
+    if d.kind != "f":
+        raise DTypeError(f"randn_like: needs a floating dtype, got {d} (pass dtype=)")
+    return randn(*t.shape, dtype=d, requires_grad=requires_grad)
+
+
+def erf(a: Tensor) -> Tensor:
+    """The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, elementwise (integers give float)."""
+    return E.Erf.apply(_floating(_to_tensor(a), "erf"))
+
+
+def log2(a: Tensor) -> Tensor:
+    """Base-2 logarithm, elementwise (integers give float)."""
+    return E.Log2.apply(_floating(_to_tensor(a), "log2"))
+
+
+def log10(a: Tensor) -> Tensor:
+    """Base-10 logarithm, elementwise (integers give float)."""
+    return E.Log10.apply(_floating(_to_tensor(a), "log10"))
+
+
+def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running product along ``dim`` (bool/int inputs give int64, as in PyTorch); the
+    gradient is exact with zeros in the input too."""
+    a = _to_tensor(a)
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "biu":
+        a = a.to(int64)
+    axis = _one_dim(dim, a.ndim, "cumprod") if a.ndim else None
+    if axis is None:
+        return Clone.apply(a)
+    return R.CumProd.apply(a, axis)
+
+
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D ``a`` (n,): the (n+|k|, n+|k|) matrix with ``a`` on diagonal ``k``; 2-D ``a``:
+    its diagonal ``k`` as a 1-D tensor (k > 0 above the main diagonal, k < 0 below)."""
+    a = _to_tensor(a)
+    k = _builtin_int(diagonal)
+    if a.ndim == 1:
+        n = a.shape[0] + abs(k)
+        idx = np.arange(a.shape[0])
+        where = (idx + builtins.max(-k, 0), idx + builtins.max(k, 0))
+        return S.SetItem.apply(Tensor._new(np.zeros((n, n), dtype=a.dtype)), a, where)
+    if a.ndim != 2:
+        raise ShapeError(f"diag: expected a 1-D or 2-D tensor, got shape {a.shape}")
+    rows, cols = a.shape
+    length = builtins.max(0, builtins.min(rows - builtins.max(-k, 0), cols - builtins.max(k, 0)))
+    idx = np.arange(length)
+    return a[idx + builtins.max(-k, 0), idx + builtins.max(k, 0)]
+
+
+def trace(a: Tensor) -> Tensor:
+    """Sum of the main diagonal of a 2-D tensor (integers give int64)."""
+    a = _to_tensor(a)
+    if a.ndim != 2:
+        raise ShapeError(f"trace: expected a 2-D tensor, got shape {a.shape}")
+    return sum(diag(a))
+
+
+def var_mean(
+    a: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """``(var(a, ...), mean(a, ...))`` over the same dims (arguments as :func:`var`)."""
+    dim, correction = _var_args(dim, unbiased, correction, "var_mean")
+    return var(a, dim, keepdim=keepdim, correction=correction), mean(a, dim, keepdim)
+
+
+def std_mean(
+    a: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """``(std(a, ...), mean(a, ...))`` over the same dims (arguments as :func:`std`)."""
+    dim, correction = _var_args(dim, unbiased, correction, "std_mean")
+    return std(a, dim, keepdim=keepdim, correction=correction), mean(a, dim, keepdim)
+
+
+def _tensordot_dims(dims: Any, a: Tensor, b: Tensor) -> tuple[list[int], list[int]]:
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, _builtin_int | np.integer) and not isinstance(dims, _builtin_bool):
+        if dims < 0 or dims > a.ndim or dims > b.ndim:
+            raise ValueError(
+                f"tensordot: dims={dims} must be in [0, min({a.ndim}, {b.ndim})] for shapes "
+                f"{a.shape} and {b.shape}"
+            )
+        return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    if not isinstance(dims, tuple | list) or len(dims) != 2:
+        raise TypeError(f"tensordot: dims must be an int or a pair of dim lists, got {dims!r}")
+    da, db = ([d] if isinstance(d, _builtin_int | np.integer) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise ValueError(f"tensordot: dims {dims!r} list different numbers of dims")
+    da = [_one_dim(d, a.ndim, "tensordot") for d in da]
+    db = [_one_dim(d, b.ndim, "tensordot") for d in db]
+    return da, db
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sum of products over dims of ``a`` and ``b`` paired by ``dims``: an int n (the last n of
+    ``a`` with the first n of ``b``) or two lists ``([a dims], [b dims])``. The result has
+    ``a``'s other dims, then ``b``'s."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    da, db = _tensordot_dims(dims, a, b)
+    for i, j in zip(da, db, strict=True):
+        if a.shape[i] != b.shape[j]:
+            raise ShapeError(
+                f"tensordot: dim {i} of a (size {a.shape[i]}) and dim {j} of b "
+                f"(size {b.shape[j]}) must match; shapes {a.shape} and {b.shape}"
+            )
+    free_a = [i for i in range(a.ndim) if i not in da]
+    free_b = [j for j in range(b.ndim) if j not in db]
+    k = _builtin_int(np.prod([a.shape[i] for i in da], dtype=np.int64))
+    out_shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[j] for j in free_b)
+    am = permute(a, free_a + da).reshape(-1, k)
+    bm = permute(b, db + free_b).reshape(k, -1)
+    return matmul(am, bm).reshape(out_shape)
+
+
+def addmm(
+    input: Tensor,  # noqa: A002 (PyTorch's name)
+    mat1: Tensor,
+    mat2: Tensor,
+    *,
+    beta: Any = 1,
+    alpha: Any = 1,
+) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``; mat1: (n, m), mat2: (m, p), input
+    broadcastable to (n, p). With ``beta=0`` the input is ignored (nan/inf in it too)."""
+    mat1, mat2 = _to_tensor(mat1), _to_tensor(mat2)
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise ShapeError(
+            f"addmm: mat1 and mat2 must be 2-D, got shapes {mat1.shape} and {mat2.shape}"
+        )
+    out = matmul(mat1, mat2)
+    input = _to_tensor(input)
+    try:
+        shape = np.broadcast_shapes(input.shape, out.shape)
+    except ValueError:
+        shape = None
+    if shape != out.shape:
+        raise ShapeError(f"addmm: input of shape {input.shape} does not broadcast to {out.shape}")
+    if alpha != 1:
+        out = out * alpha
+    if beta == 0:  # out in every place; input gets a zero gradient and its nan/inf is unused
+        return S.SetItem.apply(expand(input.to(out.dtype), out.shape), out, Ellipsis)
+    return out + (input if beta == 1 else input * beta)
+
+
+for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace"):
+    setattr(Tensor, _name, globals()[_name])
+del _name
