@@ -2541,7 +2541,8 @@ def _inplace_method(name: str) -> Any:
     fn = globals()[name]
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        if self._in_graph(args[-1] if name in ("masked_fill", "scatter") and args else None):
+        other = args[-1] if name in ("masked_fill", "scatter", "scatter_add") and args else None
+        if self._in_graph(other):
             if self.requires_grad and self._ctx is None:
                 self._check_inplace(name + "_")
             new = fn(self._as_node(), *args, **kwargs)
@@ -2568,6 +2569,7 @@ def _inplace_method(name: str) -> Any:
 for _name in (
     "abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
     "floor", "ceil", "round", "trunc", "masked_fill", "scatter", "pow", "square",
+    "sign", "reciprocal", "rsqrt", "expm1", "log1p", "scatter_add",
 ):  # fmt: skip
     setattr(Tensor, _name + "_", _inplace_method(_name))
 for _name in ("scatter", "scatter_add"):
@@ -2850,4 +2852,6 @@ def addmm(
 
 for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace"):
     setattr(Tensor, _name, globals()[_name])
+for _name in ("erf", "log2", "log10"):
+    setattr(Tensor, _name + "_", _inplace_method(_name))
 del _name

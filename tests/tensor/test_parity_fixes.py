@@ -159,3 +159,40 @@ def test_fill_on_a_leaf_that_requires_grad_refused():
     with hosila.no_grad():
         x.zero_()
     assert x.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("sign_", ()),
+        ("reciprocal_", ()),
+        ("expm1_", ()),
+        ("log1p_", ()),
+        ("rsqrt_", ()),
+        ("erf_", ()),
+        ("log2_", ()),
+        ("log10_", ()),
+        ("scatter_add_", (1, [[0, 0, 2], [1, 1, 1]], "src")),
+    ],
+)
+def test_more_inplace_methods_match_torch(name, args):
+    data = [[0.5, 2.0, 1.5], [3.0, 0.25, 1.0]]
+    src = [[1.0, -2.0, 0.5], [2.0, 1.0, -1.0]]
+    out = {}
+    for lib in (hosila, torch):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        s = lib.tensor(src, dtype=lib.float64, requires_grad=True)
+        a = [lib.tensor(v) if isinstance(v, list) else (s if v == "src" else v) for v in args]
+        y = x * 1
+        r = getattr(y, name)(*a)
+        assert r is y
+        (y * lib.tensor(src, dtype=lib.float64)).sum().backward()
+        plain = lib.tensor(data, dtype=lib.float64)
+        getattr(plain, name)(*[p.detach() if isinstance(p, lib.Tensor) else p for p in a])
+        out[lib] = (np.array(y.tolist()), np.asarray(x.grad), np.array(plain.tolist()))
+        out[lib] += (None if s.grad is None else np.asarray(s.grad),)
+    for h, t in zip(out[hosila], out[torch], strict=True):
+        if t is None:
+            assert h is None
+        else:
+            np.testing.assert_allclose(h, t, rtol=1e-12)
