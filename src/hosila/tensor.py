@@ -789,22 +789,32 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         idx = _index(index)
-        if S._is_advanced(idx):
-            return GetItem.apply(self, idx)
-        items = idx if isinstance(idx, tuple) else (idx,)
+        items = idx if type(idx) is tuple else (idx,)
+        basic, one = True, len(items) == self.data.ndim  # one: ints only, one element
         for i in items:
-            if isinstance(i, slice) and i.step is not None and i.step <= 0:
-                if i.step == 0:
-                    raise ValueError(f"slice step cannot be zero (index {index!r})")
-                raise ValueError(
-                    f"step must be greater than zero (index {index!r}; use .flip(dims) to reverse)"
-                )
-        if len(items) == self.ndim and all(
-            isinstance(i, _builtin_int | np.integer) and not isinstance(i, _builtin_bool)
-            for i in items
-        ):
+            t = type(i)
+            if t is _builtin_int:
+                continue
+            if t is slice:
+                one = False
+                if i.step is not None and i.step <= 0:
+                    if i.step == 0:
+                        raise ValueError(f"slice step cannot be zero (index {index!r})")
+                    raise ValueError(
+                        f"step must be greater than zero (index {index!r}; use .flip(dims) "
+                        f"to reverse)"
+                    )
+            elif i is None or i is Ellipsis:
+                one = False
+            elif not (isinstance(i, np.integer) and t is not np.bool_):
+                basic = one = False  # arrays, lists, masks: advanced indexing (a copy)
+        if not basic:
+            return GetItem.apply(self, idx)
+        if one:
             idx = (*items, Ellipsis)  # one element: a 0-d view, not a copy (as PyTorch)
-        return self._add_view(GetItem.apply(self, idx), "index", idx)
+        out = GetItem.apply(self, idx)
+        self._link_view(out, "index", idx)
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value`` with PyTorch's semantics, gradients included.
@@ -869,28 +879,33 @@ class Tensor:
                 updated = S.Permute.apply(new, tuple(inverse))
             base._become(updated)
             return
+        old = self.data
         self.data, self._ctx, self.requires_grad = new.data, new._ctx, new.requires_grad
-        self._refresh_views()
+        self._refresh_views(old)
 
     def _add_view(self, out: Tensor, kind: str, arg: Any) -> Tensor:
         """Record that ``out`` (made from this tensor by a view op ``kind`` with ``arg``)
         shares this tensor's memory, so that in-place changes to either reach the other."""
         if out is self or not np.may_share_memory(out.data, self.data):
             return out
+        self._link_view(out, kind, arg)
+        return out
+
+    def _link_view(self, out: Tensor, kind: str, arg: Any) -> None:
         out._view = (self, kind, arg)
         views = self._views
         if views is None:
             self._views = [weakref.ref(out)]
-            return out
+            return
         n = len(views)
         if n >= 16 and n & (n - 1) == 0:  # drop dead links now and then (amortised O(1))
             views[:] = [r for r in views if r() is not None]
         views.append(weakref.ref(out))
-        return out
 
-    def _refresh_views(self) -> None:
+    def _refresh_views(self, old: np.ndarray) -> None:
         """After this tensor took a new value in the graph, take its live views again (their
-        data and graph node), as PyTorch's views always show their base's current value."""
+        data and graph node), as PyTorch's views always show their base's current value.
+        Views that no longer shared the ``old`` array (``.data`` was replaced) are dropped."""
         views = self._views
         if not views:
             return
@@ -898,6 +913,9 @@ class Tensor:
         for ref in views:
             v = ref()
             if v is None or v._view is None or v._view[0] is not self:
+                continue
+            if not np.may_share_memory(v.data, old):
+                v._view = None
                 continue
             kind, arg = v._view[1], v._view[2]
             if kind == "index":
@@ -908,9 +926,10 @@ class Tensor:
                 new = S.Permute.apply(self, arg)
             else:
                 new = S.Expand.apply(self, arg)
+            v_old = v.data
             v.data, v._ctx, v.requires_grad = new.data, new._ctx, new.requires_grad
             live.append(ref)
-            v._refresh_views()
+            v._refresh_views(v_old)
         self._views = live
 
     # elementwise predicates / misc without gradient

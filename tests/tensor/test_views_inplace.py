@@ -184,3 +184,29 @@ def test_views_are_pickled_without_their_links():
     assert v2.tolist() == [0.0, 1.0, 2.0] and c.tolist() == y.tolist()
     v2.add_(1)
     assert y.tolist()[0] == [0.0, 1.0, 2.0]
+
+
+def test_view_of_a_replaced_array_is_left_alone():
+    x = hosila.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[2]
+    y.data = np.zeros(2, dtype=np.float32)  # v keeps the old memory (as PyTorch's .data =)
+    y.add_(x[:2])
+    assert y.tolist() == [1.0, 2.0] and v.tolist() == 3.0
+    v.mul_(2)  # no longer reaches y
+    assert y.tolist() == [1.0, 2.0] and v.tolist() == 6.0
+
+
+def test_recurrent_writes_into_one_output():
+    # out[:, t] = f(out[:, t - 1]): every step reads the previous column of the same tensor
+    res = {}
+    for lib in (hosila, torch):
+        w = lib.tensor([[0.5, -0.2], [0.3, 0.8]], dtype=lib.float64, requires_grad=True)
+        out = lib.zeros(2, 5, 2, dtype=lib.float64)
+        out[:, 0] = lib.ones(2, 2, dtype=lib.float64)
+        for t in range(1, 5):
+            out[:, t] = lib.tanh(out[:, t - 1].clone() @ w)  # torch: clone (versions)
+        (out * out).sum().backward()
+        res[lib] = (np.array(out.tolist()), np.asarray(w.grad))
+    np.testing.assert_allclose(res[hosila][0], res[torch][0])
+    np.testing.assert_allclose(res[hosila][1], res[torch][1])
