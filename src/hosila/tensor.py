@@ -858,6 +858,13 @@ class Tensor:
         link = self._view
         if link is not None and np.may_share_memory(self.data, link[0].data):
             base, kind, arg = link
+            if kind == "multi":
+                raise RuntimeError(
+                    f"Output {arg[2]} of {arg[1]} is a view and is being modified in place. "
+                    f"This view is the output of a function that returns multiple views, whose "
+                    f"outputs may not be modified in place in the graph (as in PyTorch); use "
+                    f"the out-of-place op, or .clone() the output first"
+                )
             if kind == "expand":
                 raise RuntimeError(
                     "in-place op on an expanded tensor: more than one element of the "
@@ -920,6 +927,8 @@ class Tensor:
             kind, arg = v._view[1], v._view[2]
             if kind == "index":
                 new = GetItem.apply(self, arg)
+            elif kind == "multi":
+                new = GetItem.apply(self, arg[0])
             elif kind == "reshape":
                 new = S.Reshape.apply(self, arg)
             elif kind == "permute":
@@ -2149,7 +2158,16 @@ def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     for s in sizes:
         out.append(a[(slice(None),) * d + (slice(start, start + s),)])
         start += s
-    return tuple(out)
+    return _multi_views(out, "split")
+
+
+def _multi_views(outs: Sequence[Tensor], op: str) -> tuple[Tensor, ...]:
+    """Mark views that one call returned together (``split``, ``chunk``, ``unbind``): as in
+    PyTorch, an in-place op in the graph on one of them is refused."""
+    for k, o in enumerate(outs):
+        if o._view is not None and o._view[1] == "index":
+            o._view = (o._view[0], "multi", (o._view[2], op, k))
+    return tuple(outs)
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -2168,7 +2186,7 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, with that dimension removed."""
     a = _to_tensor(a)
     d = _one_dim(dim, a.ndim, "unbind")
-    return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))
+    return _multi_views([a[(slice(None),) * d + (i,)] for i in range(a.shape[d])], "unbind")
 
 
 def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:

@@ -210,3 +210,54 @@ def test_recurrent_writes_into_one_output():
         res[lib] = (np.array(out.tolist()), np.asarray(w.grad))
     np.testing.assert_allclose(res[hosila][0], res[torch][0])
     np.testing.assert_allclose(res[hosila][1], res[torch][1])
+
+
+def _run_lib(lib, body):
+    x = lib.tensor([[0.5, 1.0, -2.0], [2.0, -3.0, 1.5]], dtype=lib.float64, requires_grad=True)
+    y = x * 1
+    body(lib, y)
+    (y * lib.tensor([[1.0, 2, 3], [4, 5, 6]], dtype=lib.float64)).sum().backward()
+    return np.array(y.tolist()), np.asarray(x.grad)
+
+
+VIEW_OPS = {
+    "narrow": lambda L, y: y.narrow(1, 1, 2).mul_(3),
+    "flatten": lambda L, y: y.flatten()[4:].mul_(3),
+    "movedim": lambda L, y: L.movedim(y, 0, 1)[0].mul_(3),
+    "swapaxes": lambda L, y: y.swapaxes(0, 1)[2].mul_(3),
+    "mT": lambda L, y: y.mT[1].mul_(3),
+    "unsqueeze_squeeze": lambda L, y: y.unsqueeze(1).squeeze(1)[0].mul_(3),
+    "view_as": lambda L, y: y.view_as(L.zeros(3, 2))[0].mul_(3),
+    "relu_": lambda L, y: y[1].relu_(),
+    "clamp_": lambda L, y: y[:, 1:].clamp_(min=0.0),
+    "masked_fill_": lambda L, y: y[0].masked_fill_(L.tensor([True, False, True]), 0.0),
+    "setitem_mask": lambda L, y: y[1].__setitem__(L.tensor([True, False, True]), 7.0),
+    "setitem_list": lambda L, y: y.T.__setitem__([0, 2], 7.0),
+    "advanced_index_copies": lambda L, y: y[[0, 1]][0].mul_(3),
+    "ellipsis": lambda L, y: y[..., 1].mul_(3),
+    "none": lambda L, y: y[None, 1].mul_(3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_OPS))
+def test_view_ops_inplace_match_torch(name):
+    h, t = _run_lib(hosila, VIEW_OPS[name]), _run_lib(torch, VIEW_OPS[name])
+    np.testing.assert_allclose(h[0], t[0])
+    np.testing.assert_allclose(h[1], t[1])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda L, y: y.chunk(3, 1)[1].mul_(2),
+        lambda L, y: L.split(y, 1, 0)[1].add_(1),
+        lambda L, y: y.unbind(1)[2].mul_(-1),
+    ],
+)
+def test_multi_output_views_refused_in_the_graph(body):
+    for lib in (hosila, torch):
+        with pytest.raises(RuntimeError, match="returns multiple views"):
+            _run_lib(lib, body)
+    y = hosila.ones(2, 3)
+    body(hosila, y)  # outside the graph: written through memory
+    assert not (y.data == 1).all()
