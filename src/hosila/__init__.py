@@ -153,7 +153,10 @@ float = float32  # noqa: A001
 from hosila import nn, optim  # noqa: E402  (after Tensor: layers and optimizers use it)
 from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch views)
     addmm,
+    argwhere,
     as_tensor,
+    broadcast_tensors,
+    count_nonzero,
     cumprod,
     diag,
     erf,
@@ -163,6 +166,7 @@ from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch vi
     log2,
     log10,
     logical_not,
+    nan_to_num,
     numel,
     rand_like,
     randn_like,

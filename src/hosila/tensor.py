@@ -2887,8 +2887,45 @@ def addmm(
     return out + (input if beta == 1 else input * beta)
 
 
-for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace"):
+def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (an int, a tuple, or all dims), int64."""
+    a = _to_tensor(a)
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "count_nonzero")
+    return Tensor._from_op(np.count_nonzero(a.data, axis=axes).astype(int64), None)
+
+
+def argwhere(a: Tensor) -> Tensor:
+    """The indices of the nonzero elements, (n, ndim) int64 (same as :func:`nonzero`)."""
+    return nonzero(a)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views, with gradients)."""
+    ts = [_to_tensor(t) for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in ts))
+    except ValueError:
+        raise ShapeError(
+            f"broadcast_tensors: shapes {[t.shape for t in ts]} do not broadcast"
+        ) from None
+    return tuple(expand(t, shape) for t in ts)
+
+
+def nan_to_num(
+    a: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    """NaN → ``nan``, +inf → ``posinf``, −inf → ``neginf`` (default: the dtype's largest and
+    smallest finite values). The gradient passes where ``a`` is finite and is 0 elsewhere."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        return Clone.apply(a)
+    filled = np.nan_to_num(a.data, nan=nan, posinf=posinf, neginf=neginf)
+    return E.Where.apply(np.isfinite(a.data), a, Tensor._from_op(filled, None))
+
+
+for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace", "count_nonzero", "argwhere"):
     setattr(Tensor, _name, globals()[_name])
-for _name in ("erf", "log2", "log10"):
+Tensor.nan_to_num = nan_to_num  # type: ignore[attr-defined]
+for _name in ("erf", "log2", "log10", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace_method(_name))
 del _name

@@ -170,3 +170,50 @@ def test_random_like(name):
         getattr(hosila, name)(hosila.tensor([1, 2]))
     with pytest.raises(RuntimeError):
         getattr(torch, name)(torch.tensor([1, 2]))
+
+
+NONFINITE = np.array([[1.5, np.nan, np.inf], [-np.inf, -2.0, 0.25]])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L, a: L.nan_to_num(a),
+        lambda L, a: L.nan_to_num(a, nan=1.0, posinf=2.0),
+        lambda L, a: a.nan_to_num(neginf=-5.0),
+    ],
+)
+def test_nan_to_num_parity(fn):
+    check_parity(fn, NONFINITE)
+
+
+def test_nan_to_num_gradcheck_and_inplace():
+    check_grad(lambda L, a: L.nan_to_num(a) * a, rand(2, 3, seed=21))
+    x = hosila.tensor([1.0, float("nan")])
+    x.nan_to_num_(nan=3.0)
+    assert x.tolist() == [1.0, 3.0]
+    assert hosila.nan_to_num(hosila.tensor([1, 2])).dtype == hosila.int64
+
+
+def test_count_nonzero_argwhere():
+    m = [[0, 1, 2], [3, 0, 0]]
+    h, t = hosila.tensor(m), torch.tensor(m)
+    assert hosila.count_nonzero(h).tolist() == torch.count_nonzero(t).item()
+    for dim in (0, 1, (0, 1), -1):
+        assert hosila.count_nonzero(h, dim).tolist() == torch.count_nonzero(t, dim).tolist()
+        assert hosila.count_nonzero(h, dim).dtype == hosila.int64
+    assert h.count_nonzero(1).tolist() == [2, 1]
+    assert hosila.argwhere(h).tolist() == torch.argwhere(t).tolist()
+    assert h.argwhere().dtype == hosila.int64
+
+
+def test_broadcast_tensors():
+    check_parity(
+        lambda L, a, b, c: L.broadcast_tensors(a, b, c),
+        rand(2, 1, seed=22),
+        rand(3, seed=23),
+        rand(1, 1, seed=24),
+    )
+    check_grad(lambda L, a, b: L.broadcast_tensors(a, b)[0] * 2, rand(2, 1), rand(3))
+    with pytest.raises(ValueError, match="broadcast_tensors"):
+        hosila.broadcast_tensors(hosila.zeros(2), hosila.zeros(3))
