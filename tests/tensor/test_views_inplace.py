@@ -235,6 +235,15 @@ VIEW_OPS = {
     "setitem_list": lambda L, y: y.T.__setitem__([0, 2], 7.0),
     "advanced_index_copies": lambda L, y: y[[0, 1]][0].mul_(3),
     "ellipsis": lambda L, y: y[..., 1].mul_(3),
+    "row_plus_row": lambda L, y: y.__setitem__(0, y[0].add_(y[1])),  # y[0] += y[1]
+    "contiguous_copy": lambda L, y: y.T.contiguous()[0].mul_(5),  # a copy: y unchanged
+    "reshape_view": lambda L, y: y.reshape(-1)[0].mul_(5),
+    "reshape_copy": lambda L, y: y.T.reshape(-1)[0].mul_(5),  # a copy: y unchanged
+    "two_views": lambda L, y: (
+        y.view(3, 2).__setitem__((0, 1), 4.0),
+        y.T[2].mul_(2),
+        y.add_(y.T.T.clone()),
+    ),
     "none": lambda L, y: y[None, 1].mul_(3),
 }
 
