@@ -151,3 +151,27 @@ bool = bool_  # noqa: A001 - PyTorch's name for the bool dtype
 float = float32  # noqa: A001
 
 from hosila import nn, optim  # noqa: E402  (after Tensor: layers and optimizers use it)
+from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch views)
+    addmm,
+    argwhere,
+    as_tensor,
+    broadcast_tensors,
+    count_nonzero,
+    cumprod,
+    diag,
+    erf,
+    isfinite,
+    isinf,
+    isnan,
+    log2,
+    log10,
+    logical_not,
+    nan_to_num,
+    numel,
+    rand_like,
+    randn_like,
+    std_mean,
+    tensordot,
+    trace,
+    var_mean,
+)

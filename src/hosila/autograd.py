@@ -585,7 +585,7 @@ def jacobian(func: Any, inputs: Any) -> Any:
             raise TypeError(f"jacobian: input {i} must be a Tensor, got {type(x).__name__}")
         if x.data.dtype.kind != "f":
             raise TypeError(f"jacobian: input {i} must be a floating-point tensor, got {x.dtype}")
-        leaves.append(Tensor(x.data.copy(), requires_grad=True))
+        leaves.append(Tensor._new(x.data.copy(), requires_grad=True))
     with enable_grad():
         outs, tuple_out = _as_tuple(func(*leaves))
         for o, out in enumerate(outs):
@@ -626,7 +626,7 @@ def gradcheck(
     ins = []
     for x in xs:
         if isinstance(x, Tensor) and x.data.dtype.kind == "f":
-            ins.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+            ins.append(Tensor._new(x.data.astype(np.float64), requires_grad=x.requires_grad))
         else:
             ins.append(x)
     diff = [i for i, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]

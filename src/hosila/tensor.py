@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -88,6 +89,11 @@ def as_dtype(dtype: Any, op: str = "dtype") -> np.dtype:
         raise DTypeError(f"{op}: {dtype!r} is not a dtype") from None
 
 
+def _is_size(a: Any) -> bool:
+    """An int usable as a size (not a bool)."""
+    return isinstance(a, _builtin_int | np.integer) and not isinstance(a, _builtin_bool)
+
+
 def _is_float(a: np.ndarray) -> bool:
     return a.dtype.kind == "f"
 
@@ -99,19 +105,60 @@ class Tensor:
     """An n-dimensional array with automatic differentiation (PyTorch's ``Tensor`` API).
 
     Build one with :func:`hosila.tensor` or the creation functions (``zeros``, ``randn``, ...).
-    ``Tensor(data, dtype=None, requires_grad=False)`` is the same as ``hosila.tensor``.
+    ``Tensor(*sizes)`` / ``Tensor(data)``: PyTorch's legacy constructor (default float dtype).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_retains_grad",
+        "name",
+        "_view",
+        "_views",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
     xp = np  # the array module behind .data (principle 5: ops reach it through here)
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+    def __init__(self, *args: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` is a (2, 3) tensor (zeros here, where
+        PyTorch leaves it uninitialised), ``Tensor([1, 2])`` a copy of the data; both of the
+        default float dtype (float32) unless ``dtype`` is given. ``hosila.tensor(data)`` is the
+        constructor that infers the dtype from the data."""
+        if dtype is None:
+            dtype = _default_float
+        if len(args) == 1 and not _is_size(args[0]):
+            self._init(args[0], dtype, requires_grad)
+            return
+        if not args:
+            args = (0,)  # Tensor(): an empty 1-d tensor
+        if not all(_is_size(a) for a in args):
+            raise TypeError(
+                f"Tensor(): expected data (a number, sequence or array) or sizes (ints), got "
+                f"{args!r}"
+            )
+        self._init(
+            np.zeros(tuple(_builtin_int(a) for a in args), dtype=as_dtype(dtype)),
+            None,
+            requires_grad,
+        )
+
+    @classmethod
+    def _new(cls, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from ``data`` with :func:`tensor`'s dtype rules (the internal constructor)."""
+        t = object.__new__(cls)
+        t._init(data, dtype, requires_grad)
+        return t
+
+    def _init(self, data: Any, dtype: Any, requires_grad: bool) -> None:
         self.data = _as_array(data, dtype)
         self.grad = None
         self._ctx = None
         self._retains_grad = False
         self.name = None
+        self._view = self._views = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -128,7 +175,19 @@ class Tensor:
         t.requires_grad = ctx is not None
         t._retains_grad = False
         t.name = None
+        t._view = t._views = None
         return t
+
+    def __getstate__(self) -> dict:
+        # the view links (weak references) are not part of a copy's state
+        state = {k: getattr(self, k) for k in ("data", "grad", "requires_grad", "_ctx")}
+        state.update(_retains_grad=self._retains_grad, name=self.name)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        self._view = self._views = None
 
     # ---- properties ---------------------------------------------------------------------
 
@@ -253,13 +312,27 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return _builtin_int(self.data.item())
 
-    def to(self, dtype: Any = None, *, copy: bool = False) -> Tensor:
-        """A tensor of ``dtype`` (differentiable between float dtypes); ``self`` if it already
-        has it and ``copy`` is False. Device arguments are not supported (CPU only)."""
+    def to(self, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype):
+        a tensor of that dtype (differentiable between float dtypes); ``self`` if it already
+        has it and ``copy`` is False. The only device is ``"cpu"``."""
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                a = a.data.dtype
+            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = a
+            elif a is not None:
+                if dtype is not None:
+                    raise TypeError(f"to: more than one dtype given: {args!r}")
+                dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to: hosila runs on the CPU only, got device {device!r}")
         if dtype is None:
-            return self
-        if isinstance(dtype, str) and dtype in ("cpu", "cpu:0"):
-            return self
+            return self.clone() if copy else self
         d = as_dtype(dtype, "to")
         if d == self.data.dtype and not copy:
             return self
@@ -346,9 +419,14 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value: Any) -> Tensor:
-        """Fill with ``value`` in place."""
-        self._check_inplace("fill_")
-        self.data[...] = value
+        """Fill with ``value`` (a number or a 0-d tensor) in place; in the graph it is
+        recorded as PyTorch does (the old value gets no gradient, a 0-d ``value`` gets the
+        sum)."""
+        if self._in_graph(value):
+            if self.requires_grad and self._ctx is None:
+                self._check_inplace("fill_")
+            return self.copy_(value)
+        self.data[...] = value.data if isinstance(value, Tensor) else value
         return self
 
     def copy_(self, src: Any) -> Tensor:
@@ -357,7 +435,9 @@ class Tensor:
         if self._in_graph(src):
             if self.requires_grad and self._ctx is None:
                 self._check_inplace("copy_")
-            self._become(Clone.apply(expand(_to_tensor(src).to(self.data.dtype), self.shape)))
+            src = _to_tensor(src).to(self.data.dtype)
+            expand(src, self.shape)  # checks that src broadcasts to this shape
+            self._become(S.SetItem.apply(self._as_node(), src, Ellipsis))
             return self
         self._check_inplace("copy_")
         self.data[...] = src.data if isinstance(src, Tensor) else src
@@ -606,11 +686,15 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return minimum(self, other)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        return sum(self, dim, keepdim, dtype=dtype)
+    def sum(
+        self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+    ) -> Tensor:
+        return sum(self, dim, keepdim, dtype=dtype, axis=axis)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return mean(self, dim, keepdim)
+    def mean(
+        self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+    ) -> Tensor:
+        return mean(self, dim, keepdim, dtype=dtype, axis=axis)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return max(self, dim, keepdim)
@@ -704,7 +788,33 @@ class Tensor:
         return flip(self, _shape_args(dims, "flip"))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return GetItem.apply(self, _index(index))
+        idx = _index(index)
+        items = idx if type(idx) is tuple else (idx,)
+        basic, one = True, len(items) == self.data.ndim  # one: ints only, one element
+        for i in items:
+            t = type(i)
+            if t is _builtin_int:
+                continue
+            if t is slice:
+                one = False
+                if i.step is not None and i.step <= 0:
+                    if i.step == 0:
+                        raise ValueError(f"slice step cannot be zero (index {index!r})")
+                    raise ValueError(
+                        f"step must be greater than zero (index {index!r}; use .flip(dims) "
+                        f"to reverse)"
+                    )
+            elif i is None or i is Ellipsis:
+                one = False
+            elif not (isinstance(i, np.integer) and t is not np.bool_):
+                basic = one = False  # arrays, lists, masks: advanced indexing (a copy)
+        if not basic:
+            return GetItem.apply(self, idx)
+        if one:
+            idx = (*items, Ellipsis)  # one element: a 0-d view, not a copy (as PyTorch)
+        out = GetItem.apply(self, idx)
+        self._link_view(out, "index", idx)
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value`` with PyTorch's semantics, gradients included.
@@ -738,8 +848,98 @@ class Tensor:
         return old
 
     def _become(self, new: Tensor) -> None:
-        """Take over ``new``'s data and graph node (the in-place ops' last step)."""
+        """Take over ``new``'s data and graph node (the in-place ops' last step).
+
+        When this tensor is a view of another (``y[0]``, ``y.view(-1)``, ``y.T``) whose memory
+        it still shares, the change goes to the base instead, as in PyTorch: the base becomes
+        "the base with this region replaced by ``new``" (recursively up a chain of views), and
+        every live view of it, this one included, is taken again from its new value.
+        """
+        link = self._view
+        if link is not None and np.may_share_memory(self.data, link[0].data):
+            base, kind, arg = link
+            if kind == "multi":
+                raise RuntimeError(
+                    f"Output {arg[2]} of {arg[1]} is a view and is being modified in place. "
+                    f"This view is the output of a function that returns multiple views, whose "
+                    f"outputs may not be modified in place in the graph (as in PyTorch); use "
+                    f"the out-of-place op, or .clone() the output first"
+                )
+            if kind == "expand":
+                raise RuntimeError(
+                    "in-place op on an expanded tensor: more than one element of the "
+                    "written-to tensor refers to a single memory location; use .clone() first"
+                )
+            if base.requires_grad and base._ctx is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation (change the leaf under `with hosila.no_grad():` or clone it)"
+                )
+            if kind == "index":
+                updated = S.SetItem.apply(base._as_node(), new, arg)
+            elif kind == "reshape":
+                updated = S.Reshape.apply(new, base.shape)
+            else:  # permute
+                inverse = [0] * len(arg)
+                for i, d in enumerate(arg):
+                    inverse[d] = i
+                updated = S.Permute.apply(new, tuple(inverse))
+            base._become(updated)
+            return
+        old = self.data
         self.data, self._ctx, self.requires_grad = new.data, new._ctx, new.requires_grad
+        self._refresh_views(old)
+
+    def _add_view(self, out: Tensor, kind: str, arg: Any) -> Tensor:
+        """Record that ``out`` (made from this tensor by a view op ``kind`` with ``arg``)
+        shares this tensor's memory, so that in-place changes to either reach the other."""
+        if out is self or not np.may_share_memory(out.data, self.data):
+            return out
+        self._link_view(out, kind, arg)
+        return out
+
+    def _link_view(self, out: Tensor, kind: str, arg: Any) -> None:
+        out._view = (self, kind, arg)
+        views = self._views
+        if views is None:
+            self._views = [weakref.ref(out)]
+            return
+        n = len(views)
+        if n >= 16 and n & (n - 1) == 0:  # drop dead links now and then (amortised O(1))
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(out))
+
+    def _refresh_views(self, old: np.ndarray) -> None:
+        """After this tensor took a new value in the graph, take its live views again (their
+        data and graph node), as PyTorch's views always show their base's current value.
+        Views that no longer shared the ``old`` array (``.data`` was replaced) are dropped."""
+        views = self._views
+        if not views:
+            return
+        live = []
+        for ref in views:
+            v = ref()
+            if v is None or v._view is None or v._view[0] is not self:
+                continue
+            if not np.may_share_memory(v.data, old):
+                v._view = None
+                continue
+            kind, arg = v._view[1], v._view[2]
+            if kind == "index":
+                new = GetItem.apply(self, arg)
+            elif kind == "multi":
+                new = GetItem.apply(self, arg[0])
+            elif kind == "reshape":
+                new = S.Reshape.apply(self, arg)
+            elif kind == "permute":
+                new = S.Permute.apply(self, arg)
+            else:
+                new = S.Expand.apply(self, arg)
+            v_old = v.data
+            v.data, v._ctx, v.requires_grad = new.data, new._ctx, new.requires_grad
+            live.append(ref)
+            v._refresh_views(v_old)
+        self._views = live
 
     # elementwise predicates / misc without gradient
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -831,7 +1031,7 @@ class Tensor:
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """A new leaf from ``data`` with this tensor's dtype (unless ``dtype``)."""
-        return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return Tensor._new(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """In place ``self -= alpha * other`` (as :meth:`add_`)."""
@@ -908,6 +1108,19 @@ def _floating(t: Tensor, op: str) -> Tensor:
     if t.data.dtype.kind == "f":
         return t
     return Tensor._from_op(t.data.astype(_default_float), None)
+
+
+class NotImplementedForDTypeError(DTypeError, NotImplementedError):
+    """An op PyTorch has no kernel for at this dtype (it raises NotImplementedError)."""
+
+
+def _float_only(t: Tensor, op: str) -> Tensor:
+    """``t`` when it is floating point, else the error PyTorch gives (no integer kernel)."""
+    if t.data.dtype.kind != "f":
+        raise NotImplementedForDTypeError(
+            f"{op}: not implemented for dtype {t.data.dtype}; convert with .float() first"
+        )
+    return t
 
 
 def _category(dtype: np.dtype) -> int:
@@ -1005,7 +1218,7 @@ def _one_dim(dim: Any, ndim: int, op: str) -> int:
 
 
 def _to_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._new(x)
 
 
 # ---- primitives re-exported under their op names ---------------------------------------------
@@ -1044,7 +1257,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     Python floats give float32 (the default float dtype), Python ints int64, bools bool;
     NumPy arrays keep their dtype. Only float tensors may have ``requires_grad=True``.
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._new(data, dtype=dtype, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -1075,19 +1288,19 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size`` (float32 unless ``dtype``)."""
     data = np.zeros(_size(size, "zeros"), dtype=_float_dtype(dtype, "zeros"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size`` (float32 unless ``dtype``)."""
     data = np.ones(_size(size, "ones"), dtype=_float_dtype(dtype, "ones"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size``."""
     data = np.empty(_size(size, "empty"), dtype=_float_dtype(dtype, "empty"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def full(
@@ -1097,23 +1310,23 @@ def full(
     if dtype is None:
         dtype = _as_array(fill_value).dtype
     data = np.full(_size(tuple(size), "full"), fill_value, dtype=as_dtype(dtype, "full"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros shaped like ``t`` (its dtype unless ``dtype``)."""
-    return Tensor(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._new(np.zeros_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones shaped like ``t`` (its dtype unless ``dtype``)."""
-    return Tensor(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._new(np.ones_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` shaped like ``t`` (its dtype unless ``dtype``)."""
     data = np.full_like(_to_tensor(t).data, fill_value, dtype=dtype)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def arange(
@@ -1126,7 +1339,7 @@ def arange(
         raise ShapeError("arange: step must be nonzero")
     all_int = all(isinstance(v, _builtin_int | np.integer) for v in (start, end, step))
     d = as_dtype(dtype, "arange") if dtype is not None else (int64 if all_int else _default_float)
-    return Tensor(np.arange(start, end, step).astype(d), requires_grad=requires_grad)
+    return Tensor._new(np.arange(start, end, step).astype(d), requires_grad=requires_grad)
 
 
 def linspace(
@@ -1136,27 +1349,27 @@ def linspace(
     if not isinstance(steps, _builtin_int | np.integer) or steps < 0:
         raise ShapeError(f"linspace: steps must be a non-negative int, got {steps!r}")
     data = np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix (m = n by default)."""
     data = np.eye(n, m, dtype=_float_dtype(dtype, "eye"))
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from hosila's generator (see ``manual_seed``)."""
     d = _float_dtype(dtype, "rand")
     data = default_generator().random(_size(size, "rand"), dtype=np.float64).astype(d)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from hosila's generator (see ``manual_seed``)."""
     d = _float_dtype(dtype, "randn")
     data = default_generator().standard_normal(_size(size, "randn")).astype(d)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor._new(data, requires_grad=requires_grad)
 
 
 def randint(
@@ -1180,13 +1393,13 @@ def randint(
         raise ShapeError(f"randint: expected low < high, got low={low}, high={high}")
     d = int64 if dtype is None else as_dtype(dtype, "randint")
     data = default_generator().integers(low, high, size=_size(tuple(size), "randint"))
-    return Tensor(data.astype(d))
+    return Tensor._new(data.astype(d))
 
 
 def randperm(n: int, dtype: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     d = int64 if dtype is None else as_dtype(dtype, "randperm")
-    return Tensor(default_generator().permutation(n).astype(d))
+    return Tensor._new(default_generator().permutation(n).astype(d))
 
 
 # elementwise
@@ -1315,7 +1528,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
     if cond.dtype != bool_:
         raise DTypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+        a = Tensor._new(a)
     if isinstance(a, Tensor):
         a, b = _binary(a, b)
     else:
@@ -1326,9 +1539,22 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
 # reductions
 
 
-def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
-    """Sum over ``dim`` (an int, a tuple, or all dims when None). Bool/int sums are int64."""
+def _dim_or_axis(dim: Any, axis: Any, op: str) -> Any:
+    """PyTorch accepts NumPy's ``axis=`` as another name for ``dim``."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; give one")
+    return axis
+
+
+def sum(  # noqa: A001
+    a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or all dims when None; ``axis`` is an alias).
+    Bool/int sums are int64; ``dtype`` casts the input first."""
     a = _to_tensor(a)
+    dim = _dim_or_axis(dim, axis, "sum")
     if dtype is not None:
         a = a.to(dtype)
     elif a.data.dtype.kind in "biu" and a.data.dtype != int64:
@@ -1336,11 +1562,22 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
     return R.Sum.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "sum"), keepdim)
 
 
-def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple, or all dims when None); float tensors only."""
+def mean(
+    a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
+) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple, or all dims when None; ``axis`` is an alias);
+    float tensors only, or any tensor with a floating ``dtype`` to cast it to first."""
     a = _to_tensor(a)
+    dim = _dim_or_axis(dim, axis, "mean")
+    if dtype is not None:
+        d = as_dtype(dtype, "mean")
+        if d.kind != "f":
+            raise DTypeError(f"mean: dtype must be a floating dtype, got {d}")
+        a = a.to(d)
     if a.data.dtype.kind != "f":
-        raise DTypeError(f"mean: needs a floating-point tensor, got dtype {a.data.dtype}")
+        raise DTypeError(
+            f"mean: needs a floating-point tensor, got dtype {a.data.dtype} (pass dtype=)"
+        )
     return R.Mean.apply(a, normalize_dims(_all_if_empty(dim), a.ndim, "mean"), keepdim)
 
 
@@ -1445,13 +1682,13 @@ def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
 def softmax(a: Tensor, dim: int) -> Tensor:
     """exp(a) / sum(exp(a), dim), stable for large logits."""
-    a = _floating(_to_tensor(a), "softmax")
+    a = _float_only(_to_tensor(a), "softmax")
     return R.Softmax.apply(a, _one_dim(dim, a.ndim, "softmax"))
 
 
 def log_softmax(a: Tensor, dim: int) -> Tensor:
     """a − logsumexp(a, dim), stable for large logits."""
-    a = _floating(_to_tensor(a), "log_softmax")
+    a = _float_only(_to_tensor(a), "log_softmax")
     return R.LogSoftmax.apply(a, _one_dim(dim, a.ndim, "log_softmax"))
 
 
@@ -1470,7 +1707,7 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
         ) from None
     if target == a.shape:
         return a
-    return S.Reshape.apply(a, target)
+    return a._add_view(S.Reshape.apply(a, target), "reshape", target)
 
 
 def _infer_shape(shape: tuple, size: int) -> tuple[int, ...]:
@@ -1535,7 +1772,7 @@ def permute(a: Tensor, dims: Sequence[int]) -> Tensor:
         raise ShapeError(f"permute: dims {dims} repeat a dimension")
     if norm == tuple(range(a.ndim)):
         return a
-    return S.Permute.apply(a, norm)
+    return a._add_view(S.Permute.apply(a, norm), "permute", norm)
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -1567,7 +1804,7 @@ def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
             raise ShapeError(f"expand: cannot expand shape {a.shape} to {shape}")
     if target == a.shape:
         return a
-    return S.Expand.apply(a, target)
+    return a._add_view(S.Expand.apply(a, target), "expand", target)
 
 
 def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
@@ -1788,15 +2025,26 @@ def sign(a: Tensor) -> Tensor:
     return E.Rounding.apply(a, "sign")
 
 
+def _int_zero_check(a: Any, b: Any, op: str) -> None:
+    """Integer ``//`` and ``%`` by zero: PyTorch raises (NumPy would warn and give 0)."""
+    x, y = (t.data if isinstance(t, Tensor) else np.asarray(t) for t in (a, b))
+    if x.dtype.kind in "iub" and y.dtype.kind in "iub" and not y.all():
+        raise RuntimeError(f"ZeroDivisionError: integer {op} by zero")
+
+
 def remainder(a: Any, b: Any) -> Tensor:
-    """``a % b`` with the sign of ``b`` (Python's rule, as ``torch.remainder``)."""
+    """``a % b`` with the sign of ``b`` (Python's rule, as ``torch.remainder``). Integer
+    division by zero raises (as PyTorch)."""
     a, b = _binary(a, b) if isinstance(a, Tensor) else _binary(a, _to_tensor(b))
+    _int_zero_check(a, b, "remainder")
     return E.Remainder.apply(a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:
-    """``a // b`` rounded toward −inf; not differentiable (backward raises, as in PyTorch)."""
+    """``a // b`` rounded toward −inf; not differentiable (backward raises, as in PyTorch).
+    Integer division by zero raises (as PyTorch)."""
     a, b = _binary(a, b) if isinstance(a, Tensor) else _binary(a, _to_tensor(b))
+    _int_zero_check(a, b, "floor_divide")
     return E.FloorDivide.apply(a, b)
 
 
@@ -1910,7 +2158,16 @@ def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     for s in sizes:
         out.append(a[(slice(None),) * d + (slice(start, start + s),)])
         start += s
-    return tuple(out)
+    return _multi_views(out, "split")
+
+
+def _multi_views(outs: Sequence[Tensor], op: str) -> tuple[Tensor, ...]:
+    """Mark views that one call returned together (``split``, ``chunk``, ``unbind``): as in
+    PyTorch, an in-place op in the graph on one of them is refused."""
+    for k, o in enumerate(outs):
+        if o._view is not None and o._view[1] == "index":
+            o._view = (o._view[0], "multi", (o._view[2], op, k))
+    return tuple(outs)
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -1929,7 +2186,7 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, with that dimension removed."""
     a = _to_tensor(a)
     d = _one_dim(dim, a.ndim, "unbind")
-    return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))
+    return _multi_views([a[(slice(None),) * d + (i,)] for i in range(a.shape[d])], "unbind")
 
 
 def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
@@ -2199,7 +2456,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor shaped like ``t``."""
-    return Tensor(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._new(np.empty_like(_to_tensor(t).data, dtype=dtype), requires_grad=requires_grad)
 
 
 # Methods that are the functions above with the tensor first: ``x.prod(1)`` is ``prod(x, 1)``.
@@ -2321,7 +2578,8 @@ def _inplace_method(name: str) -> Any:
     fn = globals()[name]
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        if self._in_graph(args[-1] if name in ("masked_fill", "scatter") and args else None):
+        other = args[-1] if name in ("masked_fill", "scatter", "scatter_add") and args else None
+        if self._in_graph(other):
             if self.requires_grad and self._ctx is None:
                 self._check_inplace(name + "_")
             new = fn(self._as_node(), *args, **kwargs)
@@ -2348,6 +2606,7 @@ def _inplace_method(name: str) -> Any:
 for _name in (
     "abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
     "floor", "ceil", "round", "trunc", "masked_fill", "scatter", "pow", "square",
+    "sign", "reciprocal", "rsqrt", "expm1", "log1p", "scatter_add",
 ):  # fmt: skip
     setattr(Tensor, _name + "_", _inplace_method(_name))
 for _name in ("scatter", "scatter_add"):
@@ -2414,3 +2673,259 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
     ts = [t.to(dtype) for t in ts]
     return L.Einsum.apply(*ts, inputs=tuple(inputs), output=out)
+
+
+# ---- more of PyTorch's functions (composed from the primitives above) -----------------------
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor without copying when possible: a Tensor of the right dtype is
+    returned as is, a NumPy array of a supported dtype is shared (as ``from_numpy``); anything
+    else is copied as by :func:`tensor`. ``device`` may only be ``"cpu"``."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise ValueError(f"as_tensor: hosila runs on the CPU only, got device {device!r}")
+    d = None if dtype is None else as_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if d is None or d == data.data.dtype else data.to(d)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "fiub" and d in (None, data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=d)
+
+
+def numel(a: Tensor) -> int:
+    """The number of elements of ``a``."""
+    return _to_tensor(a).numel()
+
+
+def isnan(a: Tensor) -> Tensor:
+    """Elementwise ``a != a`` (bool)."""
+    return _to_tensor(a).isnan()
+
+
+def isinf(a: Tensor) -> Tensor:
+    """Elementwise ±inf test (bool)."""
+    return _to_tensor(a).isinf()
+
+
+def isfinite(a: Tensor) -> Tensor:
+    """Elementwise finite test (bool)."""
+    return _to_tensor(a).isfinite()
+
+
+def logical_not(a: Tensor) -> Tensor:
+    """Elementwise ``not`` (bool)."""
+    return _to_tensor(a).logical_not()
+
+
+def rand_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`rand` with ``t``'s shape (and dtype unless ``dtype`` is given)."""
+    t = _to_tensor(t)
+    d = as_dtype(dtype or t.dtype, "rand_like")
+    if d.kind != "f":
+        raise DTypeError(f"rand_like: needs a floating dtype, got {d} (pass dtype=)")
+    return rand(*t.shape, dtype=d, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`randn` with ``t``'s shape (and dtype unless ``dtype`` is given)."""
+    t = _to_tensor(t)
+    d = as_dtype(dtype or t.dtype, "randn_like")
+    if d.kind != "f":
+        raise DTypeError(f"randn_like: needs a floating dtype, got {d} (pass dtype=)")
+    return randn(*t.shape, dtype=d, requires_grad=requires_grad)
+
+
+def erf(a: Tensor) -> Tensor:
+    """The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, elementwise (integers give float)."""
+    return E.Erf.apply(_floating(_to_tensor(a), "erf"))
+
+
+def log2(a: Tensor) -> Tensor:
+    """Base-2 logarithm, elementwise (integers give float)."""
+    return E.Log2.apply(_floating(_to_tensor(a), "log2"))
+
+
+def log10(a: Tensor) -> Tensor:
+    """Base-10 logarithm, elementwise (integers give float)."""
+    return E.Log10.apply(_floating(_to_tensor(a), "log10"))
+
+
+def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running product along ``dim`` (bool/int inputs give int64, as in PyTorch); the
+    gradient is exact with zeros in the input too."""
+    a = _to_tensor(a)
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "biu":
+        a = a.to(int64)
+    axis = _one_dim(dim, a.ndim, "cumprod") if a.ndim else None
+    if axis is None:
+        return Clone.apply(a)
+    return R.CumProd.apply(a, axis)
+
+
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D ``a`` (n,): the (n+|k|, n+|k|) matrix with ``a`` on diagonal ``k``; 2-D ``a``:
+    its diagonal ``k`` as a 1-D tensor (k > 0 above the main diagonal, k < 0 below)."""
+    a = _to_tensor(a)
+    k = _builtin_int(diagonal)
+    if a.ndim == 1:
+        n = a.shape[0] + abs(k)
+        idx = np.arange(a.shape[0])
+        where = (idx + builtins.max(-k, 0), idx + builtins.max(k, 0))
+        return S.SetItem.apply(Tensor._new(np.zeros((n, n), dtype=a.dtype)), a, where)
+    if a.ndim != 2:
+        raise ShapeError(f"diag: expected a 1-D or 2-D tensor, got shape {a.shape}")
+    rows, cols = a.shape
+    length = builtins.max(0, builtins.min(rows - builtins.max(-k, 0), cols - builtins.max(k, 0)))
+    idx = np.arange(length)
+    return a[idx + builtins.max(-k, 0), idx + builtins.max(k, 0)]
+
+
+def trace(a: Tensor) -> Tensor:
+    """Sum of the main diagonal of a 2-D tensor (integers give int64)."""
+    a = _to_tensor(a)
+    if a.ndim != 2:
+        raise ShapeError(f"trace: expected a 2-D tensor, got shape {a.shape}")
+    return sum(diag(a))
+
+
+def var_mean(
+    a: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """``(var(a, ...), mean(a, ...))`` over the same dims (arguments as :func:`var`)."""
+    dim, correction = _var_args(dim, unbiased, correction, "var_mean")
+    return var(a, dim, keepdim=keepdim, correction=correction), mean(a, dim, keepdim)
+
+
+def std_mean(
+    a: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """``(std(a, ...), mean(a, ...))`` over the same dims (arguments as :func:`std`)."""
+    dim, correction = _var_args(dim, unbiased, correction, "std_mean")
+    return std(a, dim, keepdim=keepdim, correction=correction), mean(a, dim, keepdim)
+
+
+def _tensordot_dims(dims: Any, a: Tensor, b: Tensor) -> tuple[list[int], list[int]]:
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, _builtin_int | np.integer) and not isinstance(dims, _builtin_bool):
+        if dims < 0 or dims > a.ndim or dims > b.ndim:
+            raise ValueError(
+                f"tensordot: dims={dims} must be in [0, min({a.ndim}, {b.ndim})] for shapes "
+                f"{a.shape} and {b.shape}"
+            )
+        return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    if not isinstance(dims, tuple | list) or len(dims) != 2:
+        raise TypeError(f"tensordot: dims must be an int or a pair of dim lists, got {dims!r}")
+    da, db = ([d] if isinstance(d, _builtin_int | np.integer) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise ValueError(f"tensordot: dims {dims!r} list different numbers of dims")
+    da = [_one_dim(d, a.ndim, "tensordot") for d in da]
+    db = [_one_dim(d, b.ndim, "tensordot") for d in db]
+    return da, db
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sum of products over dims of ``a`` and ``b`` paired by ``dims``: an int n (the last n of
+    ``a`` with the first n of ``b``) or two lists ``([a dims], [b dims])``. The result has
+    ``a``'s other dims, then ``b``'s."""
+    a, b = _to_tensor(a), _to_tensor(b)
+    da, db = _tensordot_dims(dims, a, b)
+    for i, j in zip(da, db, strict=True):
+        if a.shape[i] != b.shape[j]:
+            raise ShapeError(
+                f"tensordot: dim {i} of a (size {a.shape[i]}) and dim {j} of b "
+                f"(size {b.shape[j]}) must match; shapes {a.shape} and {b.shape}"
+            )
+    free_a = [i for i in range(a.ndim) if i not in da]
+    free_b = [j for j in range(b.ndim) if j not in db]
+    k = _builtin_int(np.prod([a.shape[i] for i in da], dtype=np.int64))
+    out_shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[j] for j in free_b)
+    am = permute(a, free_a + da).reshape(-1, k)
+    bm = permute(b, db + free_b).reshape(k, -1)
+    return matmul(am, bm).reshape(out_shape)
+
+
+def addmm(
+    input: Tensor,  # noqa: A002 (PyTorch's name)
+    mat1: Tensor,
+    mat2: Tensor,
+    *,
+    beta: Any = 1,
+    alpha: Any = 1,
+) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``; mat1: (n, m), mat2: (m, p), input
+    broadcastable to (n, p). With ``beta=0`` the input is ignored (nan/inf in it too)."""
+    mat1, mat2 = _to_tensor(mat1), _to_tensor(mat2)
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise ShapeError(
+            f"addmm: mat1 and mat2 must be 2-D, got shapes {mat1.shape} and {mat2.shape}"
+        )
+    out = matmul(mat1, mat2)
+    input = _to_tensor(input)
+    try:
+        shape = np.broadcast_shapes(input.shape, out.shape)
+    except ValueError:
+        shape = None
+    if shape != out.shape:
+        raise ShapeError(f"addmm: input of shape {input.shape} does not broadcast to {out.shape}")
+    if alpha != 1:
+        out = out * alpha
+    if beta == 0:  # out in every place; input gets a zero gradient and its nan/inf is unused
+        return S.SetItem.apply(expand(input.to(out.dtype), out.shape), out, Ellipsis)
+    return out + (input if beta == 1 else input * beta)
+
+
+def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (an int, a tuple, or all dims), int64."""
+    a = _to_tensor(a)
+    axes = normalize_dims(_all_if_empty(dim), a.ndim, "count_nonzero")
+    return Tensor._from_op(np.count_nonzero(a.data, axis=axes).astype(int64), None)
+
+
+def argwhere(a: Tensor) -> Tensor:
+    """The indices of the nonzero elements, (n, ndim) int64 (same as :func:`nonzero`)."""
+    return nonzero(a)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views, with gradients)."""
+    ts = [_to_tensor(t) for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in ts))
+    except ValueError:
+        raise ShapeError(
+            f"broadcast_tensors: shapes {[t.shape for t in ts]} do not broadcast"
+        ) from None
+    return tuple(expand(t, shape) for t in ts)
+
+
+def nan_to_num(
+    a: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    """NaN → ``nan``, +inf → ``posinf``, −inf → ``neginf`` (default: the dtype's largest and
+    smallest finite values). The gradient passes where ``a`` is finite and is 0 elsewhere."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        return Clone.apply(a)
+    filled = np.nan_to_num(a.data, nan=nan, posinf=posinf, neginf=neginf)
+    return E.Where.apply(np.isfinite(a.data), a, Tensor._from_op(filled, None))
+
+
+for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace", "count_nonzero", "argwhere"):
+    setattr(Tensor, _name, globals()[_name])
+Tensor.nan_to_num = nan_to_num  # type: ignore[attr-defined]
+for _name in ("erf", "log2", "log10", "nan_to_num"):
+    setattr(Tensor, _name + "_", _inplace_method(_name))
+del _name

@@ -20,10 +20,10 @@ class Parameter(Tensor):
         if data is None:
             data = []
         if isinstance(data, Tensor):
-            super().__init__(0.0)
+            self._init(0.0, None, False)
             self.data = data.data
         else:
-            super().__init__(data)
+            self._init(data, None, False)
         if requires_grad:
             self.requires_grad_(True)
 

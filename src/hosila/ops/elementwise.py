@@ -402,3 +402,35 @@ __all__: list[Any] = [
     "Minimum",
     "Where",
 ]
+
+
+class Erf(Function):
+    """The error function; d/dx erf(x) = (2/√π)·e^(−x²). Values from ``ops.nn.erf``."""
+
+    def forward(self, a):
+        from hosila.ops.nn import erf
+
+        self.saved = (a,)
+        return erf(self.xp, a)
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return grad * (1.1283791670955126 * self.xp.exp(-a * a))  # 2/√π
+
+
+class Log2(Function):
+    def forward(self, a):
+        self.saved = (a,)
+        return self.xp.log2(a)
+
+    def backward(self, grad):
+        return grad / (self.saved[0] * 0.6931471805599453)  # ln 2
+
+
+class Log10(Function):
+    def forward(self, a):
+        self.saved = (a,)
+        return self.xp.log10(a)
+
+    def backward(self, grad):
+        return grad / (self.saved[0] * 2.302585092994046)  # ln 10

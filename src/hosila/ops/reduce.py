@@ -296,3 +296,37 @@ class LogSoftmax(Function):
         e = xp.exp(out, out=xp.empty(out.shape, out.dtype))
         xp.multiply(e, _sum_keep(xp, grad, self.axis), out=e)
         return xp.subtract(grad, e, out=e)
+
+
+class CumProd(Function):
+    """Running product along ``axis``.
+
+    Backward: d out_j / d a_k = prod_{i≤j, i≠k} a_i for j ≥ k. Without zeros along the axis
+    that is out_j / a_k, so grad_a = reverse_cumsum(grad·out) / a. With a zero, the exact
+    form is used: grad_a_k = P(<k) · Σ_{j≥k} grad_j · P(k+1..j), the partial products P taken
+    from an (n, n) table per row (O(n²) memory: only when a zero occurs).
+    """
+
+    def forward(self, a, axis):
+        self.saved, self.axis = (a,), axis
+        self.out = self.xp.cumprod(a, axis=axis)
+        return self.out
+
+    def backward(self, grad):
+        xp, (a,), ax = self.xp, self.saved, self.axis
+        if a.all():
+            rev = xp.flip(xp.cumsum(xp.flip(grad * self.out, axis=ax), axis=ax), axis=ax)
+            return rev / a
+        a_l = xp.moveaxis(a, ax, -1)
+        g_l = xp.moveaxis(grad, ax, -1)
+        n = a_l.shape[-1]
+        prefix = xp.concatenate(
+            [xp.ones_like(a_l[..., :1]), xp.cumprod(a_l[..., :-1], axis=-1)], axis=-1
+        )  # P(<k)
+        k = xp.arange(n)
+        after = k[None, :] > k[:, None]  # [k, j]: j > k
+        table = xp.where(after, a_l[..., None, :], 1)  # (..., k, j)
+        partial = xp.cumprod(table, axis=-1)  # P(k+1..j) for j ≥ k
+        upper = k[None, :] >= k[:, None]
+        summed = (xp.where(upper, partial, 0) * g_l[..., None, :]).sum(axis=-1)
+        return xp.moveaxis(prefix * summed, -1, ax)
