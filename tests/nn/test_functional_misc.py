@@ -70,7 +70,7 @@ def test_pad_constant_value_negative_and_errors():
     check_parity(lambda lib, x: lib_F(lib).pad(x, (1, 1), value=2.5), x)
     check_parity(lambda lib, x: lib_F(lib).pad(x, (-1, 2, 1, -2)), x)
     gradcheck(lambda x: F.pad(x, (1, 1), mode="reflect"), x[:2])
-    with pytest.raises(ValueError, match="pad: padding length"):
+    with pytest.raises(ValueError, match="pad: .*even length"):
         F.pad(hosila.tensor(x), (1, 2, 3))
     with pytest.raises(ValueError, match="mode"):
         F.pad(hosila.tensor(x), (1, 1), mode="wrap")

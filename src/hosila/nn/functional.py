@@ -16,11 +16,10 @@ import numpy as np
 
 from hosila.autograd import no_grad
 from hosila.ops import nn as N
-from hosila.ops import shape as S
 from hosila.ops.conv import conv2d
 from hosila.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from hosila.random import default_generator
-from hosila.tensor import Tensor
+from hosila.tensor import Tensor, pad
 from hosila.tensor import log_softmax as _log_softmax
 from hosila.tensor import softmax as _softmax
 from hosila.tensor import where as _where
@@ -547,63 +546,6 @@ def embedding(
             scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             w.data[rows] *= scale[:, None].astype(w.data.dtype)
     return N.Embedding.apply(w, idx, padding_idx, bool(scale_grad_by_freq))
-
-
-def pad(
-    input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
-) -> Tensor:
-    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)`` starts at
-    the last dim, as PyTorch. Modes: "constant" (``value``, default 0; negative amounts crop),
-    "reflect", "replicate", "circular"."""
-    x = _tensor(input, "pad")
-    pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(
-            f"pad: padding length must be even and at most 2 * ndim ({2 * x.ndim}), got {pad}"
-        )
-    k = len(pad) // 2
-    widths = [(0, 0)] * (x.ndim - k) + [
-        (pad[2 * (x.ndim - 1 - d)], pad[2 * (x.ndim - 1 - d) + 1])
-        for d in range(x.ndim - k, x.ndim)
-    ]
-    if mode == "constant":
-        if any(lo < 0 or hi < 0 for lo, hi in widths):
-            crop = tuple(
-                slice(max(-lo, 0), n - max(-hi, 0))
-                for (lo, hi), n in zip(widths, x.shape, strict=True)
-            )
-            x = x[crop]
-            widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-        if all(lo == 0 and hi == 0 for lo, hi in widths):
-            return x
-        return S.Pad.apply(x, tuple(widths), 0.0 if value is None else value)
-    if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(
-            f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"
-        )
-    if value not in (None, 0):
-        raise ValueError(f"pad: value is only used with mode='constant' (mode={mode!r})")
-    out = x
-    for d, (lo, hi) in enumerate(widths):
-        if lo == 0 and hi == 0:
-            continue
-        n = x.shape[d]
-        i = np.arange(-lo, n + hi)
-        if mode == "replicate":
-            i = np.clip(i, 0, n - 1)
-        elif mode == "circular":
-            if lo > n or hi > n:
-                raise ValueError(f"pad: circular padding {lo, hi} larger than the dim size {n}")
-            i = i % n
-        else:
-            if lo >= n or hi >= n:
-                raise ValueError(
-                    f"pad: reflect padding {lo, hi} must be smaller than the dim size {n}"
-                )
-            i = np.abs(i)
-            i = np.where(i > n - 1, 2 * (n - 1) - i, i)
-        out = out[(slice(None),) * d + (i,)]
-    return out
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
