@@ -12,7 +12,7 @@ the two with ``hosila.save`` / ``safetensors`` (and the benchmarks compare like 
 | ``convnet3`` | conv 32 7×7 pad 3 - ReLU - 2×2 max-pool - affine 100 - ReLU - affine C |
 | ``lenet5`` | conv 6 5×5 - ReLU - pool - conv 16 5×5 - ReLU - pool - 120 - 84 - C |
 | ``vgg_bn`` | [conv 3×3 - BN - ReLU] 64, 64, pool, 128, 128, pool, 256, pool - affine C |
-| ``smallcnn`` | conv 16 3×3 - ReLU - pool - conv 32 3×3 - ReLU - pool - 64 - ReLU - C |
+| ``smallcnn`` | conv 32 3×3 - ReLU - pool - conv 64 3×3 - ReLU - pool - 128 - ReLU - C |
 
 :func:`get_model` looks a model up by name.
 """

@@ -166,27 +166,30 @@ def smallcnn(
     num_classes: int = 10,
     image_size: int | Sequence[int] = 8,
     *,
+    widths: tuple[int, int] = (32, 64),
+    hidden: int = 128,
     nn: Any = None,
 ) -> Any:
-    """A small CNN for tiny images (the default for the 8×8 Digits): conv 16 3×3 pad 1 -
-    ReLU - 2×2 max-pool - conv 32 3×3 pad 1 - ReLU - 2×2 max-pool - affine 64 - ReLU -
-    affine ``num_classes``."""
+    """A small CNN for tiny images (the default for the 8×8 Digits): conv ``widths[0]``
+    3×3 pad 1 - ReLU - 2×2 max-pool - conv ``widths[1]`` 3×3 pad 1 - ReLU - 2×2 max-pool -
+    affine ``hidden`` - ReLU - affine ``num_classes``."""
     _check(in_channels, num_classes, "smallcnn")
     nn = _nn(nn)
     h, w = _size2(image_size, "smallcnn")
     if h < 4 or w < 4:
         raise _too_small("smallcnn", (h, w), "need at least 4×4")
+    c1, c2 = (int(c) for c in widths)
     return nn.Sequential(
-        nn.Conv2d(in_channels, 16, 3, padding=1),
+        nn.Conv2d(in_channels, c1, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1),
+        nn.Conv2d(c1, c2, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(32 * (h // 4) * (w // 4), 64),
+        nn.Linear(c2 * (h // 4) * (w // 4), hidden),
         nn.ReLU(),
-        nn.Linear(64, num_classes),
+        nn.Linear(hidden, num_classes),
     )
 
 

@@ -112,7 +112,11 @@ def plot_predictions(
         ax = fig.add_subplot(nrows, ncols, k + 1)
         img = imgs[k]
         grey = img.ndim == 2 or img.shape[-1] == 1
-        ax.imshow(img.squeeze(-1) if img.ndim == 3 and grey else img, cmap="gray" if grey else None)
+        if grey:
+            top = 255 if img.dtype == np.uint8 else 1.0
+            ax.imshow(img.squeeze(-1) if img.ndim == 3 else img, cmap="gray", vmin=0, vmax=top)
+        else:
+            ax.imshow(img)
         ok = int(predicted[k]) == int(true[k])
         ax.set_title(
             f"{classes[int(predicted[k])]}\n({classes[int(true[k])]})",

@@ -44,8 +44,8 @@ DEFAULT_LR = {
 }
 # Per data set: the defaults of options not given on the command line.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "digits": {"model": "smallcnn", "epochs": 15, "batch_size": 32, "optimizer": "adam",
-               "schedule": "cosine"},
+    "digits": {"model": "smallcnn", "epochs": 12, "batch_size": 32, "optimizer": "adam",
+               "lr": 2e-3, "schedule": "cosine"},
     "mnist": {"model": "lenet5", "epochs": 3, "batch_size": 64, "optimizer": "adam",
               "schedule": "none"},
     "cifar10": {"model": "convnet3", "epochs": 3, "batch_size": 64, "optimizer": "adam",
@@ -79,8 +79,8 @@ def _digits_uint8(train: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return data, ds.targets, ds.classes
 
 
-def _folder(root: Path, size: tuple[int, int] | None) -> Any:
-    return hosila.data.ImageFolder(root, size=size)
+def _folder(root: Path, size: tuple[int, int] | None, mode: str = "RGB") -> Any:
+    return hosila.data.ImageFolder(root, size=size, mode=mode)
 
 
 def _has_split_folders(root: Path) -> bool:
@@ -88,7 +88,11 @@ def _has_split_folders(root: Path) -> bool:
 
 
 def _read_split(
-    data: str, root: str | None, train: bool, size: tuple[int, int] | None = None
+    data: str,
+    root: str | None,
+    train: bool,
+    size: tuple[int, int] | None = None,
+    mode: str = "RGB",
 ) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
     """One part of a data set as uint8 images, labels and class names (``None``: the
     data set has no such part)."""
@@ -110,7 +114,7 @@ def _read_split(
         folder = path / ("train" if train else "test")
         if not folder.is_dir():
             return None
-        ds = _folder(folder, size)
+        ds = _folder(folder, size, mode)
         return ds.data, ds.targets, ds.classes
     if data == "folder":
         if root is None:
@@ -124,7 +128,7 @@ def _read_split(
                 return None
         elif not train:
             return None
-        ds = _folder(path, size)
+        ds = _folder(path, size, mode)
         return ds.data, ds.targets, ds.classes
     raise ValueError(f"--data must be one of {', '.join(DATA_SETS)}, got {data!r}")
 
@@ -301,8 +305,10 @@ def complete_config(options: dict[str, Any]) -> dict[str, Any]:
     if data not in DATA_SETS:
         raise ValueError(f"--data must be one of {', '.join(DATA_SETS)}, got {data!r}")
     cfg["data"] = data
-    for key, value in DEFAULTS[data].items():
-        if cfg.get(key) is None:
+    defaults = DEFAULTS[data]
+    own_optimizer = cfg.get("optimizer") in (None, defaults["optimizer"])
+    for key, value in defaults.items():
+        if cfg.get(key) is None and (key != "lr" or own_optimizer):
             cfg[key] = value
     if cfg.get("lr") is None:
         cfg["lr"] = DEFAULT_LR[cfg["optimizer"]]
@@ -401,7 +407,7 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
     val_loader = None
     if data.val is not None:
         val_loader = hosila.data.DataLoader(dataset(data.val, prep), batch_size=256)
-    callbacks: list[Any] = [BestModel(out / "best.safetensors", monitor="val_acc")]
+    callbacks: list[Any] = [BestModel(out / "best.safetensors", monitor="val_loss", mode="min")]
     if cfg["patience"]:
         callbacks.append(EarlyStopping(monitor="val_loss", patience=int(cfg["patience"])))
     callbacks.append(Checkpoint(out / "checkpoint.safetensors"))
@@ -530,6 +536,7 @@ def evaluate(
     split: str = "test",
     batch_size: int = 256,
     out: str | os.PathLike[str] | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Accuracy, top-5 accuracy, loss and per-class accuracy of a trained model on a data
     set (by default the one it was trained on), prepared as in training."""
@@ -542,16 +549,25 @@ def evaluate(
     if split not in ("test", "train"):
         raise ValueError(f"--split must be 'test' or 'train', got {split!r}")
     size = None if data == "digits" else tuple(prep["size"])
-    part = _read_split(data, root, split == "train", size)  # type: ignore[arg-type]
+    mode = prep["mode"]
+    part = _read_split(data, root, split == "train", size, mode)  # type: ignore[arg-type]
     if part is None and split == "test" and data == "folder":
-        part = _read_split(data, root, True, size)  # a plain folder of class folders
+        part = _read_split(data, root, True, size, mode)  # a plain folder of class folders
     if part is None:
         raise ValueError(f"{data} at {root} has no {split} images")
     images, labels, classes = part
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
     if list(classes) != list(prep["classes"]):
-        raise ValueError(
-            f"the images have classes {list(classes)}, the model was trained on {prep['classes']}"
-        )
+        # a folder may hold some of the classes: match them by name
+        unknown = [c for c in classes if c not in prep["classes"]]
+        if unknown:
+            raise ValueError(
+                f"the images have classes {unknown} that the model does not know (it was "
+                f"trained on {prep['classes']})"
+            )
+        index = np.array([prep["classes"].index(c) for c in classes], dtype=np.int64)
+        labels = index[labels]
     if (images.ndim == 3) != (prep["mode"] == "L") or list(images.shape[1:3]) != prep["size"]:
         raise ValueError(
             f"the images are {images.shape[1:]}, the model expects {prep['mode']} images of "
