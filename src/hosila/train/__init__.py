@@ -2,7 +2,8 @@
 
 * :class:`Trainer` — epochs of training and validation with tqdm progress bars,
   per-epoch history, checkpoints and exact resume (``trainer.py``);
-* callbacks: :class:`BestModel`, :class:`EarlyStopping`, :class:`Checkpoint`;
+* callbacks: :class:`BestModel`, :class:`EarlyStopping`, :class:`HistoryFiles`,
+  :class:`Checkpoint`;
 * :class:`History` — per-epoch metrics saved as JSON and CSV;
 * metrics: :func:`accuracy`, :func:`topk_accuracy`, :func:`confusion_matrix`;
 * plots: :func:`plot_history`, :func:`plot_confusion_matrix`, :func:`plot_predictions`;
@@ -12,7 +13,7 @@
 See ``docs/train.md``.
 """
 
-from hosila.train.callbacks import BestModel, Callback, Checkpoint, EarlyStopping
+from hosila.train.callbacks import BestModel, Callback, Checkpoint, EarlyStopping, HistoryFiles
 from hosila.train.history import History
 from hosila.train.metrics import accuracy, confusion_matrix, correct, topk_accuracy
 from hosila.train.plots import plot_confusion_matrix, plot_history, plot_predictions
@@ -24,6 +25,7 @@ __all__ = [
     "Checkpoint",
     "EarlyStopping",
     "History",
+    "HistoryFiles",
     "Trainer",
     "accuracy",
     "confusion_matrix",

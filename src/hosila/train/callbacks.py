@@ -4,6 +4,7 @@ training and after every epoch.
 * :class:`BestModel` keeps the weights of the best epoch so far (by a monitored metric);
 * :class:`EarlyStopping` stops training when the metric has not improved for
   ``patience`` epochs;
+* :class:`HistoryFiles` writes the history as JSON and CSV after every epoch;
 * :class:`Checkpoint` writes the whole training state after every epoch, so that
   ``Trainer.resume`` can continue exactly where the run stopped.
 
@@ -172,3 +173,16 @@ class Checkpoint(Callback):
 
     def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
         trainer.save_checkpoint(self.path)
+
+
+class HistoryFiles(Callback):
+    """Write the trainer's history to ``folder/history.json`` and ``folder/history.csv``
+    after every epoch (atomically)."""
+
+    order = 50
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = os.fspath(folder)
+
+    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+        trainer.history.save(self.folder)

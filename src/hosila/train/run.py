@@ -352,7 +352,7 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
     continues the run in ``out`` from its checkpoint with the stored options (only
     ``epochs`` may be raised).
     """
-    from hosila.train.callbacks import BestModel, Checkpoint, EarlyStopping
+    from hosila.train.callbacks import BestModel, Checkpoint, EarlyStopping, HistoryFiles
     from hosila.train.trainer import Trainer
 
     started = time.perf_counter()
@@ -410,7 +410,7 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
     callbacks: list[Any] = [BestModel(out / "best.safetensors", monitor="val_loss", mode="min")]
     if cfg["patience"]:
         callbacks.append(EarlyStopping(monitor="val_loss", patience=int(cfg["patience"])))
-    callbacks.append(Checkpoint(out / "checkpoint.safetensors"))
+    callbacks += [HistoryFiles(out), Checkpoint(out / "checkpoint.safetensors")]
     trainer = Trainer(
         model, optimizer, scheduler=scheduler, scheduler_interval=interval,
         callbacks=callbacks, config=cfg, progress=progress,
@@ -429,14 +429,6 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
         f"validation images, {cfg['epochs']} epochs, {cfg['optimizer']} lr {cfg['lr']:g}, "
         f"batch {cfg['batch_size']}"
     )
-
-    class _SaveHistory(Checkpoint):
-        order = 50
-
-        def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
-            trainer.history.save(out)
-
-    trainer.callbacks.insert(-1, _SaveHistory(out))
     trainer.fit(train_loader, val_loader, epochs=int(cfg["epochs"]))
     trainer.history.save(out)
 
