@@ -65,7 +65,8 @@ class Trainer:
             stopping, checkpoint...).
         config: a JSON-able dict stored in every checkpoint (how to rebuild the model and
             preprocess its input: ``hosila evaluate`` / ``predict`` read it).
-        progress: show a tqdm progress bar per epoch (running loss, accuracy, images/s).
+        progress: show a tqdm progress bar per epoch (running loss, accuracy, images/s)
+            when the output is a terminal.
         log: called with one line per epoch (default ``print``; ``None``: silent).
     """
 
@@ -173,7 +174,7 @@ class Trainer:
             desc=f"epoch {self.epoch + 1}/{epochs}",
             unit="batch",
             leave=False,
-            disable=not self.progress,
+            disable=None if self.progress else True,  # None: only on a terminal
             dynamic_ncols=True,
         )
         loss_sum, n_correct, n_seen = 0.0, 0, 0
