@@ -49,7 +49,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "mnist": {"model": "lenet5", "epochs": 3, "batch_size": 64, "optimizer": "adam",
               "schedule": "none"},
     "cifar10": {"model": "convnet3", "epochs": 3, "batch_size": 64, "optimizer": "adam",
-                "schedule": "none"},
+                "lr": 3e-3, "schedule": "onecycle", "val_split": 5000},
     "folder": {"model": "convnet3", "epochs": 10, "batch_size": 64, "optimizer": "adam",
                "schedule": "none"},
 }  # fmt: skip
