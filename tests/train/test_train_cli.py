@@ -15,7 +15,8 @@ from hosila.train.callbacks import Checkpoint
 QUICK = ["--data", "digits", "--model", "twolayer", "--limit", "200", "--batch-size", "32",
          "--no-progress"]  # fmt: skip
 RUN_FILES = set(
-    "config.json checkpoint.safetensors best.safetensors history.json history.csv curves.png "
+    "config.json checkpoint.safetensors best.safetensors model.safetensors history.json "
+    "history.csv curves.png "
     "confusion.png predictions.png results.json".split()
 )
 
@@ -43,6 +44,23 @@ def test_train_writes_a_run_folder(digits_run, capsys):
     config = json.loads((digits_run / "config.json").read_text())
     assert config["model"] == "twolayer" and config["preprocessing"]["size"] == [8, 8]
     assert len(config["preprocessing"]["mean"]) == 1
+
+
+def test_model_file_loads_into_the_pytorch_twin(digits_run):
+    import torch
+    from safetensors.torch import load_file
+
+    from hosila.models import get_model
+    from hosila.train.run import load_checkpoint
+
+    model, config, _ = load_checkpoint(digits_run)
+    twin = get_model(config["model"], 1, 10, (8, 8), nn=torch.nn)
+    twin.load_state_dict(load_file(digits_run / "model.safetensors"))
+    twin.eval()
+    x = np.random.default_rng(0).standard_normal((4, 1, 8, 8)).astype(np.float32)
+    with torch.no_grad():
+        want = twin(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(hosila.tensor(x)).data, want, rtol=1e-5, atol=1e-5)
 
 
 def _weights(path):

@@ -11,6 +11,7 @@
 A run folder (``--out``, default ``runs/<data>-<model>``) holds ``config.json``,
 ``checkpoint.safetensors`` (the full state after the last epoch, for ``--resume``),
 ``best.safetensors`` (the weights of the best validation epoch, with the config),
+``model.safetensors`` (those weights alone, a flat ``state_dict`` that PyTorch reads),
 ``history.json`` / ``history.csv``, ``results.json`` and the plots ``curves.png``,
 ``confusion.png`` and ``predictions.png``.
 """
@@ -442,6 +443,9 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
         model.load_state_dict(best["model"])
         results["best_epoch"] = best["epoch"]
         results["best_val_acc"] = best["metrics"].get("val_acc")
+    # the chosen weights as a flat state_dict: safetensors.torch.load_file() reads it into
+    # the PyTorch twin get_model(name, ..., nn=torch.nn)
+    hosila.save(model.state_dict(), out / "model.safetensors")
     if data.test is not None:
         test_loader = hosila.data.DataLoader(dataset(data.test, prep), batch_size=256)
         scores, labels = trainer.predict(test_loader)
@@ -531,8 +535,9 @@ def evaluate(
     limit: int | None = None,
 ) -> dict[str, Any]:
     """Accuracy, top-5 accuracy, loss and per-class accuracy of a trained model on a data
-    set (by default the one it was trained on), prepared as in training."""
-    from hosila.train.trainer import Trainer
+    set (by default the one it was trained on), prepared as in training; ``limit``: only
+    the first images."""
+    from hosila.train.trainer import predict as predict_scores
 
     model, config, path = load_checkpoint(checkpoint)
     prep = config["preprocessing"]
@@ -566,8 +571,7 @@ def evaluate(
             f"size {prep['size']}"
         )
     loader = hosila.data.DataLoader(dataset((images, labels), prep), batch_size=batch_size)
-    trainer = Trainer(model, _NoOptimizer(), progress=False, log=None)
-    scores, labels = trainer.predict(loader)
+    scores, labels = predict_scores(model, loader)
     out_path = None if out is None else Path(out)
     if out_path is not None:
         out_path.mkdir(parents=True, exist_ok=True)
@@ -576,16 +580,6 @@ def evaluate(
     if out_path is not None:
         _write_json(out_path / "evaluation.json", result)
     return result
-
-
-class _NoOptimizer:
-    param_groups = [{"lr": 0.0}]
-
-    def step(self) -> None:  # pragma: no cover - never called when only predicting
-        raise RuntimeError("no optimizer")
-
-    def zero_grad(self) -> None:  # pragma: no cover
-        raise RuntimeError("no optimizer")
 
 
 def load_image(path: str | os.PathLike[str], prep: dict[str, Any]) -> np.ndarray:

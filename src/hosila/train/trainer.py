@@ -222,20 +222,8 @@ class Trainer:
 
     def predict(self, loader: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Scores ``(N, C)`` float32 and labels ``(N,)`` of every batch of ``loader``
-        (``model.eval()``, no gradients; the model's mode is restored afterwards)."""
-        was_training = getattr(self.model, "training", True)
-        self.model.eval()
-        outs, labels = [], []
-        try:
-            with hosila.no_grad():
-                for x, y in loader:
-                    outs.append(_as_numpy(self.model(x)))
-                    labels.append(_as_numpy(y))
-        finally:
-            self.model.train(was_training)
-        if not outs:
-            raise ValueError("Trainer.predict: the loader gave no batches")
-        return np.concatenate(outs), np.concatenate(labels)
+        (see :func:`predict`)."""
+        return predict(self.model, loader)
 
     def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
         """Mean loss and accuracy over ``loader``: ``{"loss": ..., "acc": ..., "n": N}``."""
@@ -322,6 +310,24 @@ class Trainer:
             },
             path,
         )
+
+
+def predict(model: Any, loader: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Scores ``(N, C)`` and labels ``(N,)`` of every batch ``(x, y)`` of ``loader``, with
+    ``model.eval()`` and no gradients (the model's mode is restored afterwards)."""
+    was_training = getattr(model, "training", True)
+    model.eval()
+    outs, labels = [], []
+    try:
+        with hosila.no_grad():
+            for x, y in loader:
+                outs.append(_as_numpy(model(x)))
+                labels.append(_as_numpy(y))
+    finally:
+        model.train(was_training)
+    if not outs:
+        raise ValueError("predict: the loader gave no batches")
+    return np.concatenate(outs), np.concatenate(labels)
 
 
 def _loader_generator(loader: Any) -> np.random.Generator | None:
