@@ -231,7 +231,9 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", choices=DATA_SETS, help="the data set (default: the one trained on)")
     p.add_argument("--root", metavar="DIR", help="where the data set's files are")
     p.add_argument("--split", choices=["test", "train"], default="test", help="which part (test)")
-    p.add_argument("--batch-size", type=_positive_int, default=256, metavar="N")
+    p.add_argument(
+        "--batch-size", type=_positive_int, default=256, metavar="N", help="images per batch (256)"
+    )
     p.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N images")
     p.add_argument(
         "--out", metavar="DIR", help="also write evaluation.json, confusion.png, predictions.png"
