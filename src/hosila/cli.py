@@ -201,6 +201,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "options are used; --epochs may raise the number of epochs)",
     )
     p.add_argument("--seed", type=_nonnegative_int, metavar="N", help="random seed (0)")
+    p.add_argument(
+        "--no-test",
+        action="store_true",
+        help="do not evaluate on the test set at the end (while tuning on the validation "
+        "split; 'hosila evaluate RUN' tests the chosen run once)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_run_train)
     _one_line_errors(p)
@@ -213,6 +219,7 @@ def _run_train(args: argparse.Namespace) -> int:
             "schedule", "val_split", "patience", "image_size", "limit", "out", "seed"]  # fmt: skip
     options = {k: getattr(args, k) for k in keys}
     options["augment"] = args.augment
+    options["no_test"] = args.no_test
     train(options, resume=args.resume, progress=not args.no_progress)
     return 0
 

@@ -99,6 +99,15 @@ def test_killed_run_resumed_matches_an_uninterrupted_one(tmp_path, monkeypatch, 
     assert ra["test_acc"] == rb["test_acc"]
 
 
+def test_no_test_leaves_the_test_set_alone(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["train", *QUICK, "--limit", "64", "--epochs", "1", "--no-test", "--out",
+                 str(out)]) == 0  # fmt: skip
+    results = json.loads((out / "results.json").read_text())
+    assert "test_acc" not in results and results["epochs_run"] == 1
+    assert not (out / "confusion.png").exists() and "test accuracy" not in capsys.readouterr().out
+
+
 def test_evaluate_a_run_folder(digits_run, capsys):
     assert main(["evaluate", str(digits_run), "--limit", "200"]) == 0
     out = capsys.readouterr().out

@@ -314,7 +314,8 @@ def complete_config(options: dict[str, Any]) -> dict[str, Any]:
     if cfg.get("lr") is None:
         cfg["lr"] = DEFAULT_LR[cfg["optimizer"]]
     fallback = {"weight_decay": 0.0, "augment": False, "val_split": 0.1, "seed": 0,
-                "patience": 0, "limit": None, "image_size": None, "root": None}  # fmt: skip
+                "patience": 0, "limit": None, "image_size": None, "root": None,
+                "no_test": False}  # fmt: skip
     for key, value in fallback.items():
         cfg.setdefault(key, value)
         if cfg[key] is None:
@@ -349,7 +350,7 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
 
     ``options``: the command's options (``data, root, model, epochs, batch_size,
     optimizer, lr, weight_decay, schedule, augment, val_split, out, seed, patience, limit,
-    image_size``); ``None`` values take the data set's defaults. ``resume=True``
+    image_size, no_test``); ``None`` values take the data set's defaults. ``resume=True``
     continues the run in ``out`` from its checkpoint with the stored options (only
     ``epochs`` may be raised).
     """
@@ -388,7 +389,7 @@ def train(options: dict[str, Any], *, resume: bool = False, progress: bool = Tru
     hosila.manual_seed(int(cfg["seed"]))
     data = load_data(
         cfg["data"], cfg["root"], val_split=cfg["val_split"], seed=int(cfg["seed"]),
-        limit=cfg["limit"], image_size=cfg["image_size"],
+        limit=cfg["limit"], image_size=cfg["image_size"], test=not cfg.get("no_test"),
     )  # fmt: skip
     prep = preprocessing(data)
     if state is not None and state["config"]["preprocessing"]["classes"] != prep["classes"]:
