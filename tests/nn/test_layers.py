@@ -226,3 +226,21 @@ def test_gelu_float32_close_to_torch(approximate):
     t = torch.nn.functional.gelu(torch.tensor(x), approximate=approximate)
     assert h.dtype == np.float32
     np.testing.assert_allclose(h.data, t.numpy(), atol=1e-6, rtol=1e-6)
+
+
+def test_dropout2d_zeros_whole_channels():
+    hosila.manual_seed(1)
+    x = hosila.tensor(RNG.standard_normal((40, 50, 3, 2)), requires_grad=True)
+    d = nn.Dropout2d(0.4)
+    assert repr(d) == repr(torch.nn.Dropout2d(0.4))
+    y = d(x)
+    per_channel = (y.data != 0).reshape(40, 50, -1)
+    assert (per_channel.all(-1) | ~per_channel.any(-1)).all()  # all or nothing per channel
+    kept = per_channel.all(-1)
+    assert abs(kept.mean() - 0.6) < 0.03
+    np.testing.assert_allclose(y.data[kept], x.data[kept] / 0.6)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, np.broadcast_to((kept / 0.6)[..., None, None], x.shape))
+    assert d.eval()(x) is x
+    with pytest.raises(ValueError, match="dropout2d"):
+        nn.functional.dropout2d(hosila.randn(3, 4))

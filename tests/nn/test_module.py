@@ -291,3 +291,30 @@ def test_forward_hooks():
     with m.register_forward_hook(lambda mod, args, out: out * 2):
         x = hosila.randn(2, 2)
         np.testing.assert_allclose(m(x).data, 2 * m[1](m[0](x)).data)
+
+
+def test_half_and_type():
+    m = nn.Linear(2, 2)
+    assert m.half() is m and m.weight.dtype == np.float16
+    m.type(hosila.float64)
+    assert m.bias.dtype == np.float64 and m.cpu() is m
+    with pytest.raises(TypeError, match="floating"):
+        m.to(hosila.int64)
+
+
+def test_get_submodule_get_parameter_add_module():
+    m = Net()
+    assert m.get_submodule("head.1") is m.head[1]
+    assert m.get_submodule("") is m
+    assert m.get_parameter("head.1.weight") is m.head[1].weight
+    assert m.get_parameter("scale") is m.scale
+    with pytest.raises(AttributeError, match="no submodule"):
+        m.get_submodule("head.7")
+    with pytest.raises(AttributeError, match="no parameter"):
+        m.get_parameter("fc.gamma")
+    m.add_module("extra", nn.Tanh())
+    assert "extra" in dict(m.named_children())
+    with pytest.raises(TypeError):
+        m.add_module("bad", 3)
+    m.extra = None
+    assert "extra" not in dict(m.named_children())

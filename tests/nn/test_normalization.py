@@ -172,3 +172,13 @@ def test_batchnorm2d_and_layernorm_shapes(n, c, h, w, seed):
     layer_parity(nn.BatchNorm2d(c), torch.nn.BatchNorm2d(c), x, steps=2)
     layer_parity(nn.LayerNorm([h, w]), torch.nn.LayerNorm([h, w]), x)
     layer_parity(nn.GroupNorm(1, c), torch.nn.GroupNorm(1, c), x)
+
+
+def test_batchnorm_loads_a_state_dict_without_num_batches_tracked_like_torch():
+    t = torch.nn.BatchNorm2d(3)
+    sd = {k: v for k, v in t.state_dict().items() if k != "num_batches_tracked"}
+    t.load_state_dict(sd)  # torch accepts it
+    h = nn.BatchNorm2d(3)
+    h.num_batches_tracked.data[...] = 7
+    res = h.load_state_dict({k: v.numpy() for k, v in sd.items()})
+    assert res.missing_keys == [] and int(h.num_batches_tracked.item()) == 7

@@ -78,6 +78,10 @@ CASES = [
     ((1, 4, 9, 11), (4, 3, 2), (2, 3), (1, 0), (2, 1), 2),
     ((2, 6, 5, 6), (6, 1, 3), (1, 2), (0, 1), (1, 1), 6),  # depthwise
     ((2, 3, 4, 5), (5, 1, 1), (1, 1), (0, 0), (1, 1), 1),  # 1x1
+    # wide enough for the "wide rows" path of stride 1 (Wp/Wo <= 9/8)
+    ((2, 2, 5, 17), (3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 6, 33), (2, 3, 3), (1, 1), (2, 2), (2, 2), 2),
+    ((1, 3, 4, 20), (2, 2, 3), (1, 1), (0, 1), (1, 1), 1),
 ]
 
 
@@ -124,10 +128,11 @@ def test_parity_with_torch(case):
     "kernel, dilation, padding",
     [(3, 1, "same"), (4, 1, "same"), ((2, 5), (2, 1), "same"), (3, 2, "valid"), (2, 1, "same")],
 )
-def test_string_padding_parity(kernel, dilation, padding):
+@pytest.mark.parametrize("width", [8, 24])
+def test_string_padding_parity(kernel, dilation, padding, width):
     rng = np.random.default_rng(3)
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-    x = rng.standard_normal((2, 2, 7, 8))
+    x = rng.standard_normal((2, 2, 7, width))
     w = rng.standard_normal((3, 2, kh, kw))
     check_parity(lambda lib, x, w: _conv(lib)(x, w, None, 1, padding, dilation), x, w, atol=1e-10)
 
@@ -136,6 +141,16 @@ def test_unbatched_input_and_no_bias():
     rng = np.random.default_rng(4)
     x, w = rng.standard_normal((3, 6, 5)), rng.standard_normal((2, 3, 3, 3))
     check_parity(lambda lib, x, w: _conv(lib)(x, w, stride=2, padding=1), x, w)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 1)])
+def test_non_contiguous_input(stride, padding):
+    """A transposed view (as permute makes) goes through the strided windows correctly."""
+    x = np.random.default_rng(9).standard_normal((2, 3, 6, 7))
+    w = np.random.default_rng(10).standard_normal((4, 3, 3, 2))
+    check_parity(
+        lambda lib, x, w: _conv(lib)(x.permute(0, 1, 3, 2), w, None, stride, padding), x, w
+    )
 
 
 def test_weight_grad_only_when_input_is_a_constant():

@@ -169,6 +169,26 @@ def test_max_pool_unbatched_and_defaults():
     np.testing.assert_array_equal(idx.data, t_idx.numpy())
 
 
+def test_max_pool_inference_path_skips_nothing_it_returns():
+    """Without a gradient wanted, the argmax is skipped: values (and asked-for indices) stay."""
+    x = _ties((2, 3, 7, 8), seed=16)
+    ref, ref_idx = TF.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    with hosila.no_grad():
+        y = max_pool2d(hosila.tensor(x, requires_grad=True), 3, 2, 1)
+        y2, idx = max_pool2d(hosila.tensor(x), 3, 2, 1, return_indices=True)
+    assert not y.requires_grad
+    np.testing.assert_array_equal(y.data, ref.numpy())
+    np.testing.assert_array_equal(y2.data, ref.numpy())
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1)])
+def test_non_contiguous_input(name, args):
+    x = np.random.default_rng(17).standard_normal((2, 3, 6, 8))
+    check_parity(lambda lib, x: _f(lib, name)(x.permute(0, 1, 3, 2), *args), x)
+
+
 def test_max_pool_centred_differences():
     x = np.random.default_rng(5).permutation(2 * 5 * 6).reshape(1, 2, 5, 6) / 7.0  # no ties
     _centred_check(lambda t: max_pool2d(t, 3, 2, 1), x)
@@ -248,6 +268,17 @@ def test_adaptive_parity_with_torch(size):
     _, idx = adaptive_max_pool2d(hosila.tensor(x), size, return_indices=True)
     _, t_idx = TF.adaptive_max_pool2d(torch.tensor(x), size, return_indices=True)
     np.testing.assert_array_equal(idx.data, t_idx.numpy())
+
+
+def test_adaptive_max_nan_and_minus_inf_like_torch():
+    x = np.random.default_rng(18).standard_normal((1, 2, 7, 9))
+    x[0, 0, 1, 1] = x[0, 0, 2, 3] = x[0, 0, 5, 8] = np.nan
+    x[0, 1, :4, :5] = -np.inf
+    for size in [(3, 4), 2, (5, 7)]:
+        y, idx = adaptive_max_pool2d(hosila.tensor(x), size, return_indices=True)
+        t, t_idx = TF.adaptive_max_pool2d(torch.tensor(x), size, return_indices=True)
+        np.testing.assert_array_equal(y.data, t.numpy())
+        np.testing.assert_array_equal(idx.data, t_idx.numpy())
 
 
 def test_adaptive_unbatched_and_centred_differences():

@@ -8,23 +8,30 @@ from hosila.nn import functional, init, regularization, utils
 from hosila.nn.activation import (
     ELU,
     GELU,
+    Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    PReLU,
     ReLU,
     ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
     Softplus,
+    Softsign,
     Tanh,
 )
 from hosila.nn.conv import Conv2d
-from hosila.nn.dropout import Dropout
+from hosila.nn.dropout import Dropout, Dropout2d
 from hosila.nn.linear import Embedding, Flatten, Linear, Unflatten
 from hosila.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineSimilarity,
     CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
     MultiMarginLoss,
@@ -56,6 +63,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",
     "Dropout",
+    "Dropout2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",
@@ -71,6 +79,10 @@ __all__ = [
     "Tanh",
     "Softmax",
     "LogSoftmax",
+    "Hardtanh",
+    "LogSigmoid",
+    "Softsign",
+    "PReLU",
     "CrossEntropyLoss",
     "NLLLoss",
     "MultiMarginLoss",
@@ -79,4 +91,7 @@ __all__ = [
     "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "CosineSimilarity",
 ]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hosila.nn import functional as F
 from hosila.nn.module import Module
-from hosila.tensor import Tensor
+from hosila.nn.parameter import Parameter
+from hosila.tensor import Tensor, full, get_default_dtype
 
 __all__ = [
+    "Hardtanh",
+    "LogSigmoid",
+    "Softsign",
+    "PReLU",
     "ReLU",
     "ReLU6",
     "LeakyReLU",
@@ -150,3 +157,62 @@ class LogSoftmax(Softmax):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val]."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else ""
+        )
+
+
+class LogSigmoid(Module):
+    """log σ(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class PReLU(Module):
+    """x for x > 0, a · x otherwise, with a learnable ``weight`` a of ``num_parameters``
+    entries (1, or one per channel of dim 1), initialised to ``init`` (He et al. 2015)."""
+
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__()
+        if device not in (None, "cpu"):
+            raise ValueError(f"PReLU: only device='cpu' is supported, got {device!r}")
+        self.num_parameters = num_parameters
+        self.init = init
+        d = get_default_dtype() if dtype is None else dtype
+        self.weight = Parameter(full((num_parameters,), init, dtype=d))
+
+    def reset_parameters(self) -> None:
+        self.weight.data[...] = self.init
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

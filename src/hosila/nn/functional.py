@@ -37,8 +37,17 @@ __all__ = [
     "layer_norm",
     "group_norm",
     "dropout",
+    "dropout2d",
     "relu",
     "relu6",
+    "hardtanh",
+    "logsigmoid",
+    "softsign",
+    "prelu",
+    "normalize",
+    "cosine_similarity",
+    "huber_loss",
+    "kl_div",
     "leaky_relu",
     "elu",
     "gelu",
@@ -224,7 +233,7 @@ def batch_norm(
     shift: Any = -scale * _const(rm)
     if b is not None:
         shift = shift + b
-    return x * scale + shift
+    return N.ScaleShift.apply(x, scale, shift)
 
 
 def layer_norm(
@@ -298,6 +307,28 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return N.Dropout.apply(x, float(p), default_generator())
 
 
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Channel dropout (Tompson et al. 2015): zero whole channels of (N, C, H, W) input (or of
+    (N, C, L), as PyTorch still reads 3-D input) with probability ``p``, scale the rest by
+    1 / (1 − p); the identity when not ``training``."""
+    x = _tensor(input, "dropout2d")
+    if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"dropout2d: expected a 4-D (N, C, H, W) or 3-D (N, C, L) input, got shape {x.shape}"
+        )
+    if not training or p == 0:
+        return x
+    xp = x.xp
+    keep = default_generator().random(x.shape[:2], dtype=xp.float32) >= p
+    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
+    mask = (keep * scale).astype(x.data.dtype).reshape(x.shape[:2] + (1,) * (x.ndim - 2))
+    return x * _const(mask)
+
+
 # ---- activations ----------------------------------------------------------------------------
 
 
@@ -340,6 +371,47 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return N.Softplus.apply(_float_tensor(input, "softplus"), beta, threshold)
 
 
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """x clipped to [min_val, max_val]; the gradient is 1 strictly inside, 0 outside."""
+    x = _tensor(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+    d = x.data.dtype
+    inner = _where(x.data >= max_val, _const(d.type(max_val)), x)
+    return _where(x.data <= min_val, _const(d.type(min_val)), inner)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log σ(x) = −softplus(−x), stable for any x."""
+    x = _float_tensor(input, "logsigmoid")
+    return -N.Softplus.apply(-x, 1.0, float("inf"))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    x = _float_tensor(input, "softsign")
+    return x / (x.abs() + 1)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x for x > 0, a · x otherwise, with learnable slopes ``weight``: one (shape (1,)) or one
+    per channel (shape (C,), along dim 1 of the input)."""
+    x = _float_tensor(input, "prelu")
+    w = _float_tensor(weight, "prelu", "weight")
+    if w.numel() != 1:
+        if x.ndim < 2 or w.shape != (x.shape[1],):
+            raise ValueError(
+                f"prelu: weight of shape {w.shape} must have 1 element or one per channel "
+                f"(input dim 1), input shape {x.shape}"
+            )
+        w = w.reshape((1, x.shape[1]) + (1,) * (x.ndim - 2))
+    else:
+        w = w.reshape(())
+    return _where(x.data > 0, x, x * w)
+
+
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + e^(−x))."""
     return _tensor(input, "sigmoid").sigmoid()
@@ -374,6 +446,40 @@ def log_softmax(
     if dtype is not None:
         x = x.to(dtype)
     return _log_softmax(x, _softmax_dim(x, dim))
+
+
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
+) -> Tensor:
+    """x / max(‖x‖_p, eps) along ``dim`` (unit vectors; ``p`` may be inf)."""
+    x = _float_tensor(input, "normalize")
+    return x / _vector_norm(x, p, dim).clamp(min=eps)
+
+
+def _vector_norm(x: Tensor, p: float, dim: int) -> Tensor:
+    if p == 2:
+        return (x * x).sum(dim, keepdim=True).sqrt()
+    if p == float("inf"):
+        return x.abs().amax(dim, keepdim=True)
+    if p == 1:
+        return x.abs().sum(dim, keepdim=True)
+    return (x.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 · x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) along ``dim`` (inputs broadcast)."""
+    a = _float_tensor(x1, "cosine_similarity", "x1")
+    b = _float_tensor(x2, "cosine_similarity", "x2")
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"cosine_similarity: x1 {a.shape} and x2 {b.shape} do not broadcast"
+        ) from None
+    dot = (a * b).sum(dim)
+    na = (a * a).sum(dim).sqrt().clamp(min=eps)
+    nb = (b * b).sum(dim).sqrt().clamp(min=eps)
+    return dot / (na * nb)
 
 
 # ---- embedding, padding, one-hot -------------------------------------------------------------
@@ -745,6 +851,59 @@ def smooth_l1_loss(
         return _reduce(ad, reduction)
     loss = _where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
     return _reduce(loss, reduction)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """0.5 d² where |d| < delta, delta · (|d| − 0.5 delta) elsewhere (d = x − t); with
+    ``weight`` (the input's shape) each element is multiplied by it before the reduction."""
+    op = "huber_loss"
+    reduction = _reduction(op, reduction)
+    if delta <= 0:
+        raise ValueError(f"{op}: delta must be positive, got {delta}")
+    x, t = _pair(op, input, target)
+    d = x - t
+    ad = d.abs()
+    loss = _where(ad.data < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    if weight is not None:  # PyTorch: here "mean" is the plain mean of w·ℓ (not Σwℓ / Σw)
+        w = _tensor(weight, op, "weight")
+        if w.shape != x.shape:
+            raise ValueError(f"{op}: weight must have the input's shape {x.shape}, got {w.shape}")
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback–Leibler divergence with ``input`` log-probabilities:
+    t · (log t − x) per element (0 where t = 0), or e^t · (t − x) with ``log_target``.
+    ``reduction="batchmean"`` divides the sum by the batch size (the true KL per sample)."""
+    op = "kl_div"
+    if reduction == "batchmean" and size_average is None and reduce is None:
+        mode = "batchmean"
+    else:
+        mode = _reduction(op, reduction, size_average, reduce)
+    x, t = _pair(op, input, target)
+    if log_target:
+        loss = t.exp() * (t - x)
+    else:
+        positive = t.data > 0
+        safe_t = _where(positive, t, _const(t.data.dtype.type(1)))
+        loss = _where(positive, t * (safe_t.log() - x), _const(x.data.dtype.type(0)))
+    if mode == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, mode)
 
 
 def binary_cross_entropy(

@@ -83,6 +83,9 @@ class Module:
     """
 
     training: bool
+    # state that old checkpoints may lack and that then keeps its value (PyTorch's batch norm
+    # accepts a state dict without ``num_batches_tracked``)
+    _optional_state: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -397,7 +400,16 @@ class Module:
         """Cast floating parameters and buffers to float64."""
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        """Cast floating parameters and buffers to float16."""
+        return self.to(np.float16)
+
+    def type(self, dst_type: Any) -> Module:
+        """Same as ``to(dst_type)``."""
+        return self.to(dst_type)
+
     def cpu(self) -> Module:
+        """A no-op (hosila runs on the CPU); returns self."""
         return self
 
     # ---- state dict --------------------------------------------------------------------
@@ -447,10 +459,14 @@ class Module:
                 f"got {type(state_dict).__name__}"
             )
         own: dict[str, Tensor] = {}
+        optional: set[str] = set()
         for prefix, m in self.named_modules(remove_duplicate=False):
             for n, t in m._local_state().items():
-                own[(prefix + "." if prefix else "") + n] = t
-        missing = [k for k in own if k not in state_dict]
+                key = (prefix + "." if prefix else "") + n
+                own[key] = t
+                if n in m._optional_state:
+                    optional.add(key)
+        missing = [k for k in own if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in own]
         errors: list[str] = []
         arrays: dict[str, np.ndarray] = {}

@@ -24,6 +24,7 @@ def _dtype(dtype: Any, device: Any, layer: str) -> Any:
 
 
 class _BatchNorm(Module):
+    _optional_state = ("num_batches_tracked",)
     _expected_dims: tuple[int, ...] = ()
     _shape_text = ""
 

@@ -11,31 +11,37 @@ xp[n, c, y*sh + i*dh, x*sw + j*dw]``. For one kernel offset ``(i, j)``, ``win[:,
 pooling op is a loop over the ``kh*kw`` offsets of whole-array operations, never a loop over
 pixels:
 
-* max: keep a running maximum ``out`` and the offset ``arg`` where it was found; at offset
-  ``k`` update where ``win[:, :, i, j] > out`` (strictly: on ties the first maximum in the
-  window, in row-major order, wins, as in PyTorch; a NaN always wins and propagates). Padding
-  is ``-inf``, so it is never the maximum of a window that holds a number.
+* max: ``out = maximum(out, win[:, :, i, j])`` offset by offset (padding is ``-inf``, so it
+  is never the maximum of a window that holds a number). Then, for the backward pass, where
+  the maximum is: on ties the first one in the window, in row-major order, as in PyTorch.
+  Its offset is the number of leading offsets whose value is not the maximum, counted with
+  a running "not found yet" mask: ``arg = sum_k [win_0 != out and ... and win_k != out]``.
+  (A NaN wins over everything and propagates; windows holding one take a slower exact loop.)
 * average: the sum of the ``kh*kw`` slices divided by the window's divisor (``kh*kw``, or the
   count of non-padding pixels with ``count_include_pad=False``, or ``divisor_override``).
 
-**Backward** goes the other way, offset by offset: ``dxp[:, :, rows_i, cols_j] += ...`` where
-``rows_i = i*dh + sh*y`` is the strided slice of offset ``i``. Inside one slice no pixel
-repeats, so each add is vectorised and overlapping windows (stride < kernel) still sum
-correctly. Max pooling routes each output's gradient to its ``arg`` (``g`` where ``arg == k``,
-else 0); average pooling spreads ``g / divisor`` over the whole window.
+**Backward** goes the other way, offset by offset, through the same view of the (padded)
+input gradient: ``dwin[:, :, i, j] += part_k``. Inside one offset no pixel repeats, so each
+add is vectorised and overlapping windows (stride < kernel) still sum correctly. Max pooling
+sends ``part_k = g * (arg == k)``: each output's gradient to its maximum; average pooling
+spreads ``part_k = g / divisor`` over the whole window. When windows do not overlap, the adds
+become plain writes.
 
 **Fast path when windows tile the input** (``kernel == stride``, no padding, no dilation,
-``H`` and ``W`` divisible): the windows are then a plain reshape
-``(N, C, Ho, kh, Wo, kw)`` of ``x`` - no padding copy, and average pooling is one ``mean``
-over axes 3 and 5, its backward one broadcast.
+``H`` and ``W`` divisible): the windows are then a plain reshape ``(N, C, Ho, kh, Wo, kw)``
+of ``x`` (offset ``(i, j)`` is ``x6[:, :, :, i, :, j]``): no padded copy, and the backward
+writes every input pixel exactly once into an uninitialised array (no zero fill, no adds).
+In inference (no gradient wanted) max pooling skips the argmax altogether.
 
 **Adaptive pooling** picks, for output row ``y`` of ``Ho``, the input rows
 ``floor(y*H/Ho) <= r < ceil((y+1)*H/Ho)`` (PyTorch's windows; they may differ in size and
 overlap). Adaptive average pooling is separable: with ``A : (Ho, H)`` holding ``1/len`` of
 row ``y``'s window in its columns, ``out = A_h @ x @ A_w^T`` (two matrix products; backward
-``A_h^T @ g @ A_w``). Adaptive max pooling loops over offsets up to the largest window
-(shorter windows repeat their last row, which never beats itself) and scatters the gradient
-to the recorded argmax with one ``bincount``.
+``A_h^T @ g @ A_w``); a 1x1 output (global average pooling) is a plain mean. Adaptive max
+pooling is separable too (the max over columns, then over rows), each step a loop over
+offsets up to the largest window (shorter windows repeat their last element, which never
+beats itself); the gradient is scattered to the recorded argmax with one ``bincount``
+(windows may overlap).
 
 Indices (``return_indices=True``) are PyTorch's: the flat position ``row * W + col`` of the
 maximum within its ``H x W`` plane, int64.
@@ -45,8 +51,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hosila import autograd
 from hosila.autograd import Function
-from hosila.ops.conv import batched, check_tensor, is_int, offset_slice, pad2d, pair, windows
+from hosila.ops.conv import batched, check_tensor, is_int, pad2d, pair, windows
 
 __all__ = [
     "max_pool2d",
@@ -114,6 +121,7 @@ class _Geometry:
         pb = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - h - ph)
         pr = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - w - pw)
         self.pads = (ph, pb, pw, pr)
+        self.x_shape = x_shape
         self.tiles = (
             self.kernel == self.stride
             and self.dilation == (1, 1)
@@ -121,6 +129,41 @@ class _Geometry:
             and h == ho * kh
             and w == wo * kw
         )
+        # windows do not overlap: every input pixel is in at most one window
+        self.disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+
+    def offsets(self, xp, a, writeable=False):
+        """The ``(N, C, Ho, Wo)`` view of kernel offset ``k = i*kw + j`` of every window, for
+        ``k = 0 .. kh*kw-1``: slices of ``a``, which is the input itself when the windows tile
+        it (a reshape to ``(N, C, Ho, kh, Wo, kw)``) and the padded input otherwise."""
+        (kh, kw), (ho, wo) = self.kernel, self.out_hw
+        if self.tiles:
+            n, c = a.shape[:2]
+            a6 = a.reshape(n, c, ho, kh, wo, kw)
+            return [a6[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
+        win = windows(xp, a, self.kernel, self.stride, self.dilation, self.out_hw, writeable)
+        return [win[:, :, i, j] for i in range(kh) for j in range(kw)]
+
+    def padded(self, xp, x, value):
+        return x if self.tiles else pad2d(xp, x, self.pads, value)
+
+    def scatter(self, xp, parts, dtype):
+        """The input gradient ``(N, C, H, W)`` from one ``(N, C, Ho, Wo)`` array per kernel
+        offset (the gradient each window sends to its pixel at that offset). Windows that tile
+        the input write every pixel once (no zero fill, no adds); disjoint windows write into
+        zeros; overlapping windows add, one offset at a time (no pixel twice per add)."""
+        n, c, h, w = self.x_shape
+        pt, pb, pl, pr = self.pads
+        if self.tiles:
+            dx = xp.empty(self.x_shape, dtype=dtype)
+        else:
+            dx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=dtype)
+        for dst, part in zip(self.offsets(xp, dx, writeable=True), parts, strict=True):
+            if self.disjoint:
+                dst[...] = part
+            else:
+                dst += part
+        return dx if self.tiles else dx[:, :, pt : pt + h, pl : pl + w]
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,48 +171,66 @@ class _Geometry:
 # --------------------------------------------------------------------------------------------
 
 
+def max_and_offset(xp: Any, views: list, need_arg: bool = True) -> tuple[Any, Any]:
+    """Elementwise maximum of ``views`` (same-shape arrays, one per window offset) and the
+    offset ``k`` at which each maximum is first found (PyTorch's choice on ties; with a NaN,
+    the last NaN, as PyTorch's ``val > max or isnan(val)`` rule gives).
+
+    The offset is the number of leading views whose value is not the maximum, counted with a
+    running "not found yet" mask: ``sum_k [v_0 != out and ... and v_k != out]``.
+    """
+    out = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(out, v, out=out)
+    if not need_arg:
+        return out, None
+    if xp.isnan(out).any():  # the exact rule, offset by offset
+        out = views[0].copy()
+        arg = xp.zeros(out.shape, dtype=xp.int32)
+        for k, v in enumerate(views[1:], 1):
+            upd = (v > out) | xp.isnan(v)
+            xp.copyto(out, v, where=upd)
+            xp.copyto(arg, k, where=upd)
+        return out, arg
+    not_yet = xp.not_equal(views[0], out)
+    arg = not_yet.astype(xp.uint8 if len(views) <= 256 else xp.int32)
+    differs = xp.empty(out.shape, dtype=bool)
+    for v in views[1:-1]:
+        xp.not_equal(v, out, out=differs)
+        not_yet &= differs
+        arg += not_yet
+    return out, arg
+
+
 class MaxPool2d(Function):
     """Max over each window; the gradient goes to the (first) maximum of each window.
 
-    ``geom``: a checked :class:`_Geometry`. When ``indices_out`` is a list, the forward pass
-    appends the flat argmax indices ``(N, C, Ho, Wo)`` (int64) to it.
+    ``geom``: a checked :class:`_Geometry`. ``need_arg``: find where each maximum is (for the
+    backward pass or the indices; skipped in inference). When ``indices_out`` is a list, the
+    forward pass appends the flat argmax indices ``(N, C, Ho, Wo)`` (int64) to it.
     """
 
-    def forward(self, x, geom, indices_out=None):
+    def forward(self, x, geom, need_arg=True, indices_out=None):
         xp = self.xp
-        kh, kw = geom.kernel
-        xpad = pad2d(xp, x, geom.pads, value=-xp.inf)
-        win = windows(xp, xpad, geom.kernel, geom.stride, geom.dilation, geom.out_hw)
-        out = win[:, :, 0, 0].copy()
-        arg = xp.zeros(out.shape, dtype=xp.uint8 if kh * kw <= 256 else xp.int32)
-        upd = xp.empty(out.shape, dtype=bool)
-        for k in range(1, kh * kw):
-            s = win[:, :, k // kw, k % kw]
-            xp.greater(s, out, out=upd)
-            xp.copyto(out, s, where=upd)
-            xp.copyto(arg, k, where=upd)
-        if xp.isnan(out).any():  # a NaN must win over everything after it: redo, NaN-aware
-            out = win[:, :, 0, 0].copy()
-            arg[...] = 0
-            for k in range(1, kh * kw):
-                s = win[:, :, k // kw, k % kw]
-                upd = (s > out) | xp.isnan(s)
-                xp.copyto(out, s, where=upd)
-                xp.copyto(arg, k, where=upd)
+        views = geom.offsets(xp, geom.padded(xp, x, -xp.inf))
+        out, arg = max_and_offset(xp, views, need_arg)
+        self.geom, self.arg = geom, arg
+        if not need_arg:
+            return out
         if any(geom.pads):
-            self._first_real_if_all_inf(out, arg, geom)
-        self.arg, self.geom, self.x_shape, self.pad_shape = arg, geom, x.shape, xpad.shape
+            self._first_real_if_all_inf(out, arg)
         if indices_out is not None:
             indices_out.append(self._flat_indices(arg, geom, x.shape[3]))
         return out
 
-    def _first_real_if_all_inf(self, out, arg, geom):
+    def _first_real_if_all_inf(self, out, arg):
         """Windows whose real pixels are all -inf: PyTorch names the first real pixel (the
         running max starts at -inf and nothing beats it), not a padding pixel."""
         xp = self.xp
         empty = out == -xp.inf
         if not empty.any():
             return
+        geom = self.geom
         kw, (sh, sw), (dh, dw), (ho, wo) = geom.kernel[1], geom.stride, geom.dilation, geom.out_hw
         pt, _, pl, _ = geom.pads
         i0 = xp.maximum(0, -((xp.arange(ho) * sh - pt) // dh))  # ceil((pt - y*sh) / dh)
@@ -187,28 +248,10 @@ class MaxPool2d(Function):
         return rows * width + cols
 
     def backward(self, grad):
-        xp = self.xp
-        geom, arg = self.geom, self.arg
-        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = (
-            geom.kernel,
-            geom.stride,
-            geom.dilation,
-            geom.out_hw,
-        )
-        n, c, h, w = self.x_shape
-        pt, _, pl, _ = geom.pads
-        dxp = xp.zeros(self.pad_shape, dtype=grad.dtype)
-        zero = xp.zeros((), dtype=grad.dtype)
-        for k in range(kh * kw):
-            i, j = divmod(k, kw)
-            sl = (
-                slice(None),
-                slice(None),
-                offset_slice(i, dh, sh, ho),
-                offset_slice(j, dw, sw, wo),
-            )
-            dxp[sl] += xp.where(arg == k, grad, zero)
-        return dxp[:, :, pt : pt + h, pl : pl + w]
+        arg, kk = self.arg, self.geom.kernel[0] * self.geom.kernel[1]
+        # offset k receives g where the window's maximum sits at k, else 0
+        parts = (grad * (arg == k) for k in range(kk))
+        return self.geom.scatter(self.xp, parts, grad.dtype)
 
 
 def max_pool2d(
@@ -238,7 +281,8 @@ def max_pool2d(
     x, unbatched = batched(input, op)
     geom = _Geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     sink: list | None = [] if return_indices else None
-    out = MaxPool2d.apply(x, geom, sink)
+    need_arg = return_indices or (autograd.is_grad_enabled() and x.requires_grad)
+    out = MaxPool2d.apply(x, geom, need_arg, sink)
     if unbatched:
         out = out.reshape(out.shape[1:])
     if not return_indices:
@@ -279,37 +323,18 @@ class AvgPool2d(Function):
 
     def forward(self, x, geom, divisor):
         xp = self.xp
-        (kh, kw), (ho, wo) = geom.kernel, geom.out_hw
-        self.geom, self.divisor, self.x_shape = geom, divisor, x.shape
-        n, c = x.shape[:2]
-        if geom.tiles:
-            total = x.reshape(n, c, ho, kh, wo, kw).sum(axis=(3, 5))
-        else:
-            xpad = pad2d(xp, x, geom.pads)
-            self.pad_shape = xpad.shape
-            win = windows(xp, xpad, geom.kernel, geom.stride, geom.dilation, geom.out_hw)
-            total = win[:, :, 0, 0].copy()
-            for k in range(1, kh * kw):
-                total += win[:, :, k // kw, k % kw]
+        self.geom, self.divisor = geom, divisor
+        views = geom.offsets(xp, geom.padded(xp, x, 0.0))
+        total = views[0].copy()
+        for v in views[1:]:
+            total += v
         total /= divisor
         return total
 
     def backward(self, grad):
-        xp = self.xp
-        geom = self.geom
-        (kh, kw), (sh, sw), (ho, wo) = geom.kernel, geom.stride, geom.out_hw
-        n, c, h, w = self.x_shape
         g = grad / self.divisor
-        if geom.tiles:
-            g6 = xp.broadcast_to(g.reshape(n, c, ho, 1, wo, 1), (n, c, ho, kh, wo, kw))
-            return g6.reshape(self.x_shape)
-        pt, _, pl, _ = geom.pads
-        dxp = xp.zeros(self.pad_shape, dtype=grad.dtype)
-        for i in range(kh):
-            rows = offset_slice(i, 1, sh, ho)
-            for j in range(kw):
-                dxp[:, :, rows, offset_slice(j, 1, sw, wo)] += g
-        return dxp[:, :, pt : pt + h, pl : pl + w]
+        kk = self.geom.kernel[0] * self.geom.kernel[1]
+        return self.geom.scatter(self.xp, [g] * kk, grad.dtype)
 
 
 def avg_pool2d(
@@ -381,21 +406,24 @@ def _output_size(output_size: Any, h: int, w: int, op: str) -> tuple[int, int]:
 
 
 class AdaptiveAvgPool2d(Function):
-    """out = A_h @ x @ A_w^T with the averaging matrices ``A`` (or a reshape-mean when the
-    windows tile the input); backward ``A_h^T @ g @ A_w``."""
+    """out = A_h @ x @ A_w^T with the averaging matrices ``A`` (a plain mean over each plane for
+    a 1x1 output, global average pooling); backward ``A_h^T @ g @ A_w``."""
 
     def forward(self, x, out_hw):
         xp = self.xp
         n, c, h, w = x.shape
-        ho, wo = out_hw
         self.x_shape = x.shape
-        if h % ho == 0 and w % wo == 0:  # equal windows that tile the input
+        if out_hw == (1, 1):
             self.mats = None
-            return x.reshape(n, c, ho, h // ho, wo, w // wo).mean(axis=(3, 5))
-        self.mats = a_h, a_w = self._matrix(h, ho, x.dtype), self._matrix(w, wo, x.dtype)
+            return x.mean(axis=(2, 3), keepdims=True)
+        self.mats = a_h, a_w = (
+            self._matrix(h, out_hw[0], x.dtype),
+            self._matrix(w, out_hw[1], x.dtype),
+        )
         return xp.matmul(xp.matmul(a_h, x), a_w.T)
 
     def _matrix(self, size, n_out, dtype):
+        """``A : (n_out, size)``, row ``y`` = ``1/len`` on the columns of window ``y``."""
         xp = self.xp
         start, end = _adaptive_windows(xp, size, n_out)
         r = xp.arange(size)
@@ -405,12 +433,8 @@ class AdaptiveAvgPool2d(Function):
     def backward(self, grad):
         xp = self.xp
         n, c, h, w = self.x_shape
-        ho, wo = grad.shape[2:]
         if self.mats is None:
-            kh, kw = h // ho, w // wo
-            g = grad / (kh * kw)
-            g6 = xp.broadcast_to(g.reshape(n, c, ho, 1, wo, 1), (n, c, ho, kh, wo, kw))
-            return g6.reshape(self.x_shape)
+            return xp.broadcast_to(grad / (h * w), self.x_shape)
         a_h, a_w = self.mats
         return xp.matmul(xp.matmul(a_h.T, grad), a_w)
 
@@ -435,32 +459,37 @@ def adaptive_avg_pool2d(input: Any, output_size: int | tuple[int | None, int | N
 
 class AdaptiveMaxPool2d(Function):
     """Max over each adaptive window; the gradient goes to the (first) maximum. ``indices_out``
-    as in :class:`MaxPool2d`."""
+    as in :class:`MaxPool2d`.
+
+    A window is a rectangle, so its maximum is separable: first the maximum over each column
+    window of every row, ``(N, C, H, Wo)``, then the maximum of those over each row window,
+    ``(N, C, Ho, Wo)``. Taking the first maximum in both steps gives the first maximum in
+    row-major order (PyTorch's choice); taking the last NaN in both gives its last NaN.
+    """
 
     def forward(self, x, out_hw, indices_out=None):
         xp = self.xp
-        n, c, h, w = x.shape
-        ho, wo = out_hw
-        sh, eh = _adaptive_windows(xp, h, ho)
-        sw, ew = _adaptive_windows(xp, w, wo)
-        out = idx = None
-        for a in range(int((eh - sh).max())):
-            rows = xp.minimum(sh + a, eh - 1)  # a short window repeats its last row
-            for b in range(int((ew - sw).max())):
-                cols = xp.minimum(sw + b, ew - 1)
-                s = x[:, :, rows[:, None], cols[None, :]]  # (N, C, Ho, Wo)
-                pos = rows[:, None] * w + cols[None, :]  # (Ho, Wo)
-                if out is None:
-                    out = s
-                    idx = xp.broadcast_to(pos, s.shape).astype(xp.int64)
-                    continue
-                upd = (s > out) | xp.isnan(s)
-                xp.copyto(out, s, where=upd)
-                xp.copyto(idx, xp.broadcast_to(pos, s.shape), where=upd)
-        self.idx, self.x_shape = idx, x.shape
+        w = x.shape[3]
+        col_max, col_arg = self._reduce(x, out_hw[1], axis=3)  # (N, C, H, Wo)
+        out, row_arg = self._reduce(col_max, out_hw[0], axis=2)  # (N, C, Ho, Wo)
+        col = xp.take_along_axis(col_arg, row_arg, axis=2)  # the column, in the chosen row
+        self.idx, self.x_shape = row_arg * w + col, x.shape
         if indices_out is not None:
-            indices_out.append(idx)
+            indices_out.append(self.idx)
         return out
+
+    def _reduce(self, a, n_out, axis):
+        """Max (and its position) of ``a`` over each adaptive window along ``axis``."""
+        xp = self.xp
+        start, end = _adaptive_windows(xp, a.shape[axis], n_out)
+        shape = [1] * a.ndim
+        shape[axis] = n_out
+        start, end = start.reshape(shape), end.reshape(shape)
+        # offset k of every window (a short window repeats its last element)
+        pos = [xp.minimum(start + k, end - 1) for k in range(int((end - start).max()))]
+        views = [xp.take(a, p.reshape(-1), axis=axis) for p in pos]
+        best, k = max_and_offset(xp, views)
+        return best, xp.minimum(start + k, end - 1)
 
     def backward(self, grad):
         xp = self.xp
