@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(sub)
     _add_knn(sub)
     _add_linear(sub)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_predict(sub)
     return parser
 
 
@@ -157,6 +161,228 @@ def _classic(name: str, args: argparse.Namespace) -> int:
     from hosila.classic import commands
 
     return int(getattr(commands, name)(args))
+
+
+# ---- train / evaluate / predict (hosila.train.run does the work) ---------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _float_at_least(minimum: float, strict: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = value > minimum if strict else value >= minimum
+        if not ok or value != value or value == float("inf"):
+            sign = ">" if strict else ">="
+            raise argparse.ArgumentTypeError(
+                f"expected a finite number {sign} {minimum}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _one_line_errors(p: argparse.ArgumentParser) -> None:
+    """Report a bad option of this sub-command in one line (no usage block)."""
+
+    def error(message: str) -> NoReturn:
+        p.exit(2, f"{p.prog}: error: {message} (see '{p.prog} --help')\n")
+
+    p.error = error  # type: ignore[method-assign]
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from hosila.train.run import DATA_SETS, DEFAULT_CIFAR_ROOT, OPTIMIZERS, SCHEDULES
+
+    models = ["mlp", "twolayer", "convnet3", "lenet5", "vgg_bn", "smallcnn"]
+    p = sub.add_parser(
+        "train",
+        help="train an image classifier (default: a small CNN on the 8x8 Digits)",
+        description="Train an image classifier and write a run folder (--out) with the "
+        "config, a checkpoint after every epoch, the best model, the history (JSON, CSV), "
+        "loss/accuracy curves, the test confusion matrix and a grid of test predictions. "
+        "Options left out take the data set's defaults (digits: smallcnn, 12 epochs, batch "
+        "32, adam lr 2e-3, cosine schedule; cifar10: convnet3, 3 epochs, batch 64, adam lr "
+        "3e-3, onecycle schedule, 5000 validation images).",
+    )
+    p.add_argument(
+        "--data",
+        choices=DATA_SETS,
+        default="digits",
+        help="digits: the 8x8 digits shipped with hosila (default); cifar10: the official "
+        f"pickles or a JPEG copy with train/ and test/ folders in --root (default "
+        f"{DEFAULT_CIFAR_ROOT}); mnist: the IDX files in --root; folder: --root/<class>/* "
+        "or --root/{train,test}/<class>/*",
+    )
+    p.add_argument("--root", metavar="DIR", help="where the data set's files are")
+    p.add_argument("--model", choices=models, help="the network (default: per data set)")
+    p.add_argument("--epochs", type=_positive_int, metavar="N", help="epochs to train")
+    p.add_argument("--batch-size", type=_positive_int, metavar="N", help="images per batch")
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        help="momentum/nesterov: SGD with momentum 0.9 (default adam)",
+    )
+    p.add_argument(
+        "--lr",
+        type=_float_at_least(0.0, True),
+        metavar="X",
+        help="learning rate (default 1e-3 for adam/rmsprop, 0.01 for the others, 2e-3 for "
+        "adam on digits, 3e-3 on cifar10; the peak for onecycle)",
+    )
+    p.add_argument(
+        "--weight-decay", type=_float_at_least(0.0, False), metavar="X", help="L2 penalty (0)"
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="learning-rate schedule: step (x0.1 every third of the epochs), cosine (to 0), "
+        "onecycle (per batch), plateau (x0.1 after 2 epochs without a lower validation loss)",
+    )
+    p.add_argument(
+        "--augment",
+        action="store_true",
+        help="random crops after padding by 1/8 of the size, and horizontal flips (colour)",
+    )
+    p.add_argument(
+        "--val-split",
+        type=_float_at_least(0.0, False),
+        metavar="N",
+        help="training images held out for validation: a fraction < 1 or a count (default "
+        "0.1; 5000 on cifar10)",
+    )
+    p.add_argument(
+        "--patience",
+        type=_nonnegative_int,
+        metavar="N",
+        help="stop early after N epochs without a lower validation loss (0: never, default)",
+    )
+    p.add_argument(
+        "--image-size", type=_positive_int, metavar="N", help="folder: resize images to NxN"
+    )
+    p.add_argument(
+        "--limit", type=_positive_int, metavar="N", help="use at most N training and test images"
+    )
+    p.add_argument("--out", metavar="DIR", help="the run folder (default runs/<data>-<model>)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its last checkpoint, exactly (its stored "
+        "options are used; --epochs may raise the number of epochs)",
+    )
+    p.add_argument("--seed", type=_nonnegative_int, metavar="N", help="random seed (0)")
+    p.add_argument(
+        "--no-test",
+        action="store_true",
+        help="do not evaluate on the test set at the end (while tuning on the validation "
+        "split; 'hosila evaluate RUN' tests the chosen run once)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=_run_train)
+    _one_line_errors(p)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from hosila.train.run import train
+
+    keys = ["data", "root", "model", "epochs", "batch_size", "optimizer", "lr", "weight_decay",
+            "schedule", "val_split", "patience", "image_size", "limit", "out", "seed"]  # fmt: skip
+    options = {k: getattr(args, k) for k in keys}
+    options["augment"] = args.augment
+    options["no_test"] = args.no_test
+    train(options, resume=args.resume, progress=not args.no_progress)
+    return 0
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    from hosila.train.run import DATA_SETS
+
+    p = sub.add_parser(
+        "evaluate",
+        help="accuracy of a trained model on a data set",
+        description="Load a model (a run folder or a .safetensors checkpoint written by "
+        "'hosila train'), prepare the images exactly as in training and print its "
+        "accuracy, top-5 accuracy, loss and per-class accuracy.",
+    )
+    p.add_argument("checkpoint", metavar="RUN_OR_CHECKPOINT", help="run folder or checkpoint")
+    p.add_argument("--data", choices=DATA_SETS, help="the data set (default: the one trained on)")
+    p.add_argument("--root", metavar="DIR", help="where the data set's files are")
+    p.add_argument("--split", choices=["test", "train"], default="test", help="which part (test)")
+    p.add_argument(
+        "--batch-size", type=_positive_int, default=256, metavar="N", help="images per batch (256)"
+    )
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N images")
+    p.add_argument(
+        "--out", metavar="DIR", help="also write evaluation.json, confusion.png, predictions.png"
+    )
+    p.set_defaults(func=_run_evaluate)
+    _one_line_errors(p)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from hosila.train.run import evaluate
+
+    r = evaluate(
+        args.checkpoint, args.data, args.root, split=args.split, batch_size=args.batch_size,
+        out=args.out, limit=args.limit,
+    )  # fmt: skip
+    print(f"checkpoint {r['checkpoint']}")
+    print(
+        f"accuracy {r['test_acc']:.4f}  top-5 {r['test_top5']:.4f}  loss {r['test_loss']:.4f}  "
+        f"({r['test_n']} images)"
+    )
+    width = max(len(c) for c in r["per_class_acc"])
+    for name, acc in r["per_class_acc"].items():
+        print(f"  {name:<{width}}  {acc:.4f}")
+    return 0
+
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "predict",
+        help="classify image files with a trained model (top-5 classes)",
+        description="Decode each image with Pillow, prepare it as in training (the mode, "
+        "size, mean and std stored in the checkpoint) and print the most likely classes "
+        "with their probabilities.",
+    )
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="run folder or checkpoint file")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="image files (any Pillow format)")
+    p.add_argument("--top", type=_positive_int, default=5, metavar="K", help="classes shown (5)")
+    p.set_defaults(func=_run_predict)
+    _one_line_errors(p)
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from hosila.train.run import predict
+
+    for path, ranked in zip(
+        args.images, predict(args.checkpoint, args.images, args.top), strict=True
+    ):
+        print(path)
+        for name, prob in ranked:
+            print(f"  {prob:7.2%}  {name}")
+    return 0
 
 
 def _version() -> str:
