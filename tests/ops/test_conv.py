@@ -16,9 +16,9 @@ from hosila.ops.conv import conv2d
 @pytest.fixture(params=["one product", "per sample"])
 def layout(request, monkeypatch):
     """Run a test through both im2col layouts of Conv2d (the threshold picks one by size)."""
-    monkeypatch.setattr(
-        conv_ops, "PER_SAMPLE_MAX_K", -1 if request.param == "one product" else 10**9
-    )
+    per_sample = request.param == "per sample"
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_MAX_K", 10**9 if per_sample else -1)
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_MIN_HW", 0 if per_sample else 10**9)
     return request.param
 
 

@@ -62,7 +62,8 @@ the thrown-away columns):
   than col2im, and strided convolutions would need a dilated ``g``: those take col2im.
 
 **Small kernels: one product per sample.** When a filter has few weights (``C*kh*kw`` up to
-``PER_SAMPLE_MAX_K`` = 256, groups 1: first layers such as 3->32 7x7 or 3->64 3x3), the
+``PER_SAMPLE_MAX_K`` = 160, groups 1, and at least 256 output pixels: first layers such as
+3->32 7x7 or 3->64 3x3), the
 product above is short and wide (a 32x147 matrix times a 147x65536 one) and BLAS runs it
 slowly, while the im2col copy and the transposition of the output back to ``(N, Cout, ...)``
 cost as much again. Then ``cols`` is laid out per sample instead, ``(N, C*kh*kw, Ho*Wo)`` -
@@ -86,11 +87,14 @@ from hosila.autograd import Function
 
 __all__ = ["conv2d", "Conv2d"]
 
-# Convolutions with at most this many weights per output channel (C/G*kh*kw; groups = 1) take
-# the per-sample layout (see "Small kernels" in the module docstring): a 3->32 7x7 first layer
-# (147) runs its forward pass in about two thirds of the time; from a few hundred on, the
-# one large product is as fast or faster.
-PER_SAMPLE_MAX_K = 256
+# Convolutions with at most PER_SAMPLE_MAX_K weights per output channel (C*kh*kw, groups 1)
+# and at least PER_SAMPLE_MIN_HW output pixels take the per-sample layout (see "Small
+# kernels" in the module docstring). Measured (forward + backward, batch 64, one thread):
+# 3->64 3x3 at 32x32 (27) in 0.6x the time, 3->32 7x7 (147) 0.9x, 16->16 3x3 (144) 0.8-0.95x;
+# 28->32 3x3 (252) and 6->16 5x5 at 10x10 outputs were slightly slower, so those keep the
+# one large product.
+PER_SAMPLE_MAX_K = 160
+PER_SAMPLE_MIN_HW = 256
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +198,11 @@ class Conv2d(Function):
 
     def forward(self, x, weight, bias, stride, padding, dilation, groups):
         c_out, c_g, kh, kw = weight.shape
-        self.per_sample = groups == 1 and c_g * kh * kw <= PER_SAMPLE_MAX_K
+        ho = out_size(x.shape[2], kh, stride[0], padding[0] + padding[1], dilation[0])
+        wo = out_size(x.shape[3], kw, stride[1], padding[2] + padding[3], dilation[1])
+        self.per_sample = (
+            groups == 1 and c_g * kh * kw <= PER_SAMPLE_MAX_K and ho * wo >= PER_SAMPLE_MIN_HW
+        )
         if self.per_sample:
             return self._forward_per_sample(x, weight, bias, stride, padding, dilation)
         w_mat = weight.reshape(groups, c_out // groups, c_g * kh * kw)
