@@ -9,7 +9,18 @@ import torch.nn.functional as TF
 from tests.parity import check_parity
 
 import hosila
+from hosila.ops import conv as conv_ops
 from hosila.ops.conv import conv2d
+
+
+@pytest.fixture(params=["one product", "per sample"])
+def layout(request, monkeypatch):
+    """Run a test through both im2col layouts of Conv2d (the threshold picks one by size)."""
+    per_sample = request.param == "per sample"
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_MAX_K", 10**9 if per_sample else -1)
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_MIN_HW", 0 if per_sample else 10**9)
+    return request.param
+
 
 # --------------------------------------------------------------------------------------------
 # The straightforward reference: nested loops over output pixels (forward and backward)
@@ -101,7 +112,7 @@ def _arrays(case, seed=0, dtype=np.float64):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_matches_loop_reference(case):
+def test_matches_loop_reference(case, layout):
     x, w, b = _arrays(case)
     _, _, stride, padding, dilation, groups = case
     hx, hw, hb = (hosila.tensor(a, requires_grad=True) for a in (x, w, b))
@@ -121,7 +132,7 @@ def _conv(lib):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_parity_with_torch(case):
+def test_parity_with_torch(case, layout):
     x, w, b = _arrays(case, seed=2)
     _, _, stride, padding, dilation, groups = case
     check_parity(
@@ -150,7 +161,7 @@ def test_unbatched_input_and_no_bias():
 
 
 @pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 1)])
-def test_non_contiguous_input(stride, padding):
+def test_non_contiguous_input(stride, padding, layout):
     """A transposed view (as permute makes) goes through the strided windows correctly."""
     x = np.random.default_rng(9).standard_normal((2, 3, 6, 7))
     w = np.random.default_rng(10).standard_normal((4, 3, 3, 2))
@@ -159,7 +170,7 @@ def test_non_contiguous_input(stride, padding):
     )
 
 
-def test_weight_grad_only_when_input_is_a_constant():
+def test_weight_grad_only_when_input_is_a_constant(layout):
     rng = np.random.default_rng(5)
     x = hosila.tensor(rng.standard_normal((2, 3, 5, 5)))
     w = hosila.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
@@ -170,7 +181,7 @@ def test_weight_grad_only_when_input_is_a_constant():
     np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-10)
 
 
-def test_centred_differences():
+def test_centred_differences(layout):
     """d(sum(y * g))/d(each input) by (f(a + eps) - f(a - eps)) / 2eps, on a tiny case."""
     case = ((1, 2, 5, 4), (2, 3, 2), (2, 1), (1, 1), (1, 2), 2)
     x, w, b = _arrays(case, seed=6)
