@@ -6,7 +6,7 @@
 * :mod:`hosila.classic.features`: HOG and HSV colour histogram, batch extraction,
   standardisation;
 * :func:`cross_validate` (grid or random search) and :func:`plot_cv`;
-* :class:`TwoLayerNet`: a two-layer network on features, with hosila Tensors.
+* :class:`TwoLayerNet`: a two-layer network on features, built from hosila.nn layers.
 
 See ``docs/classic.md``.
 """

@@ -1,5 +1,5 @@
-"""A two-layer network (affine - ReLU - affine - softmax) on feature vectors, written with
-hosila Tensors and trained by hosila's autograd and optimizers: the step from the linear
+"""A two-layer network (affine - ReLU - affine - softmax) on feature vectors, built from
+``hosila.nn`` layers and trained by hosila's autograd and optimizers: the step from the linear
 classifiers to neural networks (the course trains it on HOG + colour features)."""
 
 from __future__ import annotations
@@ -9,19 +9,23 @@ from typing import Any
 import numpy as np
 
 import hosila
+from hosila import nn
+from hosila.nn import functional as F
 from hosila.tensor import Tensor
 
 
 class TwoLayerNet:
-    """scores = relu(x W1 + b1) W2 + b2, trained on the mean softmax cross-entropy plus
+    """scores = fc2(relu(fc1(x))), trained on the mean softmax cross-entropy plus
     ``weight_decay`` (Adam's L2 penalty on all parameters).
 
     Args:
         input_dim: D, hidden_dim: H, num_classes: C.
-        std: the standard deviation of the initial weights (biases start at zero).
+        std: the standard deviation of the initial weights (biases start at zero); default
+            He initialisation, sqrt(2 / D) for the first layer and sqrt(1 / H) for the second.
         seed: seeds the initial weights and the minibatch order.
 
-    Shapes: ``W1 (D, H)``, ``b1 (H,)``, ``W2 (H, C)``, ``b2 (C,)``; inputs ``X (N, D)``.
+    ``model`` is ``nn.Sequential(Linear(D, H), ReLU(), Linear(H, C))``, so
+    ``model.state_dict()`` loads into the same PyTorch network. Inputs ``X (N, D)``.
     """
 
     def __init__(
@@ -39,40 +43,38 @@ class TwoLayerNet:
         ):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"TwoLayerNet: {name} must be a positive int, got {v!r}")
+        self.model = nn.Sequential(
+            nn.Linear(input_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, num_classes)
+        )
         rng = np.random.default_rng(seed)
         s1 = std if std is not None else np.sqrt(2.0 / input_dim)  # He initialisation
         s2 = std if std is not None else np.sqrt(1.0 / hidden_dim)
-        self.W1 = hosila.tensor(
-            (s1 * rng.standard_normal((input_dim, hidden_dim))).astype(np.float32),
-            requires_grad=True,
-        )
-        self.b1 = hosila.zeros(hidden_dim, requires_grad=True)
-        self.W2 = hosila.tensor(
-            (s2 * rng.standard_normal((hidden_dim, num_classes))).astype(np.float32),
-            requires_grad=True,
-        )
-        self.b2 = hosila.zeros(num_classes, requires_grad=True)
+        with hosila.no_grad():
+            for layer, s in ((self.model[0], s1), (self.model[2], s2)):
+                fan_in, fan_out = layer.in_features, layer.out_features
+                # drawn as (in, out), as the course writes W, then stored as Linear's (out, in)
+                w = s * rng.standard_normal((fan_in, fan_out))
+                layer.weight.data[...] = w.T
+                layer.bias.data[...] = 0.0
         self.seed = seed
         self.loss_history: list[float] = []
 
     def parameters(self) -> list[Tensor]:
-        """[W1, b1, W2, b2]."""
-        return [self.W1, self.b1, self.W2, self.b2]
+        """The weights and biases of both layers."""
+        return list(self.model.parameters())
 
     def forward(self, X: Any) -> Tensor:
         """Class scores (N, C) for X: (N, D)."""
         x = X if isinstance(X, Tensor) else hosila.tensor(np.asarray(X, dtype=np.float32))
-        if x.ndim != 2 or x.shape[1] != self.W1.shape[0]:
-            raise ValueError(
-                f"TwoLayerNet: X must be (N, {self.W1.shape[0]}), got {tuple(x.shape)}"
-            )
-        return (x @ self.W1 + self.b1).relu() @ self.W2 + self.b2
+        d = self.model[0].in_features
+        if x.ndim != 2 or x.shape[1] != d:
+            raise ValueError(f"TwoLayerNet: X must be (N, {d}), got {tuple(x.shape)}")
+        return self.model(x)
 
     @staticmethod
     def loss_fn(scores: Tensor, y: np.ndarray) -> Tensor:
         """Mean softmax cross-entropy of scores (N, C) against labels y (N,)."""
-        logp = scores.log_softmax(dim=1)
-        return -logp[np.arange(len(y)), y].mean()
+        return F.cross_entropy(scores, hosila.tensor(np.asarray(y, dtype=np.int64)))
 
     def train(
         self,
