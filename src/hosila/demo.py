@@ -98,7 +98,7 @@ def plot_decision_boundary(result: MoonsResult, path: str | Path, grid: int = 60
     fig = Figure(figsize=(5, 4), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    ax.contourf(xx, yy, scores > 0, levels=[-0.5, 0.5, 1.5], colors=["#f4c2c2", "#c2d4f4"])
+    ax.contourf(xx, yy, scores > 0, levels=[-0.5, 0.5, 1.5], colors=["#c2d4f4", "#f4c2c2"])
     ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=20, edgecolors="k", linewidths=0.5)
     acc = result.accuracies[-1] if result.accuracies else float("nan")
