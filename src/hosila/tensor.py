@@ -2629,49 +2629,82 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
 Tensor.norm = norm
 
 
+def _einsum_subscripts(equation: str, ts: list) -> tuple[list[str], str]:
+    """Parse ``equation`` for tensors ``ts`` into plain letter subscripts (``...`` replaced by
+    fresh letters, right-aligned and broadcast across operands as in PyTorch) and the output."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, out = eq.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(ts):
+        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(ts)}")
+    for s in [*inputs, out]:
+        if not s.replace("...", "").isalpha() and s.replace("...", ""):
+            raise ValueError(f"einsum: subscripts must be letters or '...', got {equation!r}")
+        if s.count("...") > 1 or s.replace("...", "").count(".") or s.count(".") % 3:
+            raise ValueError(f"einsum: at most one '...' per operand, got {equation!r}")
+    used = set(eq) - set(".,->")
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    n_ell = 0
+    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
+        n_letters = len(sub.replace("...", ""))
+        if ("..." in sub and t.ndim < n_letters) or ("..." not in sub and t.ndim != n_letters):
+            raise ShapeError(
+                f"einsum: operand {k} has {t.ndim} dims {t.shape} but subscripts {sub!r}"
+            )
+        if "..." in sub:
+            n_ell = builtins.max(n_ell, t.ndim - n_letters)
+    if n_ell > len(fresh):
+        raise ValueError(f"einsum: too many dimensions under '...' in {equation!r}")
+    ell = "".join(fresh[:n_ell])
+    inputs = [
+        s.replace("...", ell[n_ell - (t.ndim - len(s) + 3) :] if "..." in s else "")
+        for s, t in zip(inputs, ts, strict=True)
+    ]
+    if arrow:  # '...' left out of the output sums those dimensions, as in PyTorch
+        out = out.replace("...", ell)
+    else:
+        letters = "".join(inputs)
+        once = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        out = ell + "".join(once)
+    return inputs, out
+
+
 def einsum(equation: str, *operands: Any) -> Tensor:
     """Einstein summation, as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)`` is a batched
-    matmul, ``einsum("ij->ji", a)`` a transpose, ``einsum("i,i->", a, b)`` a dot product.
+    matmul, ``einsum("ij->ji", a)`` a transpose, ``einsum("i,i->", a, b)`` a dot product,
+    ``einsum("ii->i", a)`` a diagonal, ``einsum("...ij->...ji", a)`` a batched transpose.
 
-    Supported: letters per operand without repeats (no diagonals) and no ``...``; without
-    ``->`` the output is the letters that occur once, in alphabetical order.
+    ``operands`` are tensors given one by one or as one list. A letter repeated inside one
+    operand takes the diagonal; ``...`` stands for the dimensions not named by letters
+    (right-aligned and broadcast across operands); a letter of size 1 in one operand
+    broadcasts against the others. Without ``->`` the output is the ``...`` dimensions, then
+    the letters that occur once, in alphabetical order (upper case before lower case).
     """
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum: equation must be a str, got {type(equation).__name__}")
-    eq = equation.replace(" ", "")
-    if "." in eq:
-        raise ValueError(f"einsum: '...' is not supported, got {equation!r}")
-    lhs, arrow, out = eq.partition("->")
-    inputs = lhs.split(",")
-    letters = [c for s in inputs for c in s]
-    if not all(c.isalpha() for c in letters + list(out)):
-        raise ValueError(f"einsum: subscripts must be letters, got {equation!r}")
-    if not arrow:
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    if len(inputs) != len(operands):
-        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(operands)}")
     ts = [_to_tensor(o) for o in operands]
+    inputs, out = _einsum_subscripts(equation, ts)
     sizes: dict[str, int] = {}
-    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
-        if len(sub) != t.ndim:
-            raise ShapeError(
-                f"einsum: operand {k} has {t.ndim} dims {t.shape} but subscripts {sub!r}"
-            )
-        if len(set(sub)) != len(sub):
-            raise ValueError(f"einsum: repeated letters in {sub!r} (diagonals) are not supported")
+    for sub, t in zip(inputs, ts, strict=True):
         for c, n in zip(sub, t.shape, strict=True):
-            if sizes.setdefault(c, n) != n:
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
                 raise ShapeError(
                     f"einsum: letter {c!r} has sizes {sizes[c]} and {n} in {equation!r}"
                 )
-    if set(out) - set(letters) or len(set(out)) != len(out):
+    if set(out) - set(sizes) or len(set(out)) != len(out):
         raise ValueError(f"einsum: bad output subscripts in {equation!r}")
     dtype = ts[0].data.dtype
     for t in ts[1:]:
         dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
     ts = [t.to(dtype) for t in ts]
+    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
+        full = tuple(sizes[c] for c in sub)
+        if t.shape != full:  # size-1 letters broadcast (expand's backward sums them back)
+            ts[k] = t.expand(*full)
     return L.Einsum.apply(*ts, inputs=tuple(inputs), output=out)
 
 
