@@ -17,6 +17,7 @@ are NumPy arrays (PyTorch's are tensors), and dtypes are NumPy dtypes (``hosila.
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 import weakref
 from collections.abc import Iterator, Sequence
@@ -1548,6 +1549,21 @@ def _dim_or_axis(dim: Any, axis: Any, op: str) -> Any:
     return axis
 
 
+def _with_axis_alias(fn: Any) -> Any:
+    """``fn`` (a function or method whose second parameter is ``dim``) also taking NumPy's
+    ``axis=`` keyword as another name for ``dim``, as PyTorch's reductions do."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, axis: Any = None, **kwargs: Any) -> Any:
+        if axis is not None:
+            if len(args) > 1 or "dim" in kwargs:
+                raise TypeError(f"{fn.__name__}: got both dim and axis={axis!r}; give one")
+            kwargs["dim"] = axis
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def sum(  # noqa: A001
     a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None
 ) -> Tensor:
@@ -2535,7 +2551,7 @@ for _name in ("nonzero", "isclose", "allclose", "equal"):
     setattr(Tensor, _name, globals()[_name])
 
 
-def _scatter(a: Tensor, dim: int, index: Any, src: Any, add: bool, op: str) -> Tensor:
+def _scatter(a: Tensor, dim: int, index: Any, src: Any, reduce: Any, op: str) -> Tensor:
     a = _to_tensor(a)
     idx = _index_tensor(index, op)
     d = _one_dim(dim, a.ndim, op)
@@ -2555,21 +2571,37 @@ def _scatter(a: Tensor, dim: int, index: Any, src: Any, add: bool, op: str) -> T
     n = a.shape[d] if a.ndim else 1
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"{op}: index out of range for dim {dim} of size {n}")
-    return S.Scatter.apply(a, src, idx, d, add)
+    if reduce == "multiply" and src.requires_grad and is_grad_enabled():
+        raise RuntimeError(  # PyTorch has no derivative for it either
+            "scatter: reduce='multiply' has no gradient for src; detach src or use no_grad"
+        )
+    return S.Scatter.apply(a, src, idx, d, reduce)
 
 
-def scatter(a: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+def scatter(
+    a: Tensor,
+    dim: int,
+    index: Any,
+    src: Any = None,
+    *,
+    value: Any = None,
+    reduce: str | None = None,
+) -> Tensor:
     """A copy of ``a`` with ``src`` (a tensor, or the number ``value``) written at ``index``
     along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for dim 1. One-hot labels:
-    ``zeros(N, C).scatter(1, y[:, None], 1.0)``."""
+    ``zeros(N, C).scatter(1, y[:, None], 1.0)``. ``reduce="add"`` adds and
+    ``reduce="multiply"`` multiplies instead of writing (repeated indices accumulate), as
+    PyTorch's ``scatter(..., reduce=)``; with ``"multiply"`` only ``a`` gets a gradient."""
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
-    return _scatter(a, dim, index, value if src is None else src, False, "scatter")
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    return _scatter(a, dim, index, value if src is None else src, reduce, "scatter")
 
 
 def scatter_add(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     """A copy of ``a`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
-    return _scatter(a, dim, index, src, True, "scatter_add")
+    return _scatter(a, dim, index, src, "add", "scatter_add")
 
 
 def _inplace_method(name: str) -> Any:
@@ -2614,14 +2646,27 @@ for _name in ("scatter", "scatter_add"):
 Tensor.clip_ = Tensor.clamp_
 
 
-def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+def norm(
+    a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+) -> Tensor:
     """The vector p-norm over ``dim`` (all dims when None): p = 2 or "fro" (default), 1,
-    inf, -inf, or any other number. Its gradient is 0 where the norm is 0, as in PyTorch."""
-    a = _floating(_to_tensor(a), "norm")
+    inf, -inf, 0 (the number of nonzeros, gradient 0) or any other number. Its gradient is 0
+    where the norm is 0, as in PyTorch. ``a`` must be floating point; ``dtype`` (floating,
+    not narrower than ``a``'s) casts ``a`` first, as in PyTorch."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"norm: expected a floating point tensor, got {a.dtype}")
+    if dtype is not None:
+        d = as_dtype(dtype, "norm")
+        if d.kind != "f":
+            raise DTypeError(f"norm: dtype must be floating point, got {d}")
+        if d.itemsize < a.data.dtype.itemsize:
+            raise DTypeError(f"norm: the input's dtype {a.dtype} does not fit in dtype={d}")
+        a = a.to(d)
     if p == "fro":
         p = 2.0
-    if isinstance(p, str) or not isinstance(p, numbers.Real) or p == 0:
-        raise ValueError(f"norm: p must be 'fro' or a nonzero number, got {p!r}")
+    if isinstance(p, str) or not isinstance(p, numbers.Real):
+        raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
     axes = normalize_dims(_all_if_empty(dim), a.ndim, "norm")
     return R.VectorNorm.apply(a, axes, _builtin_float(p), keepdim)
 
@@ -2961,4 +3006,15 @@ for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace", "count_nonzero
 Tensor.nan_to_num = nan_to_num  # type: ignore[attr-defined]
 for _name in ("erf", "log2", "log10", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace_method(_name))
+
+# NumPy's axis= alias of dim (sum and mean take it in their signatures)
+for _name in (
+    "amax", "amin", "max", "min", "prod", "var", "std", "var_mean", "std_mean", "logsumexp",
+    "argmax", "argmin", "any", "all", "cumsum", "cumprod", "softmax", "log_softmax",
+    "count_nonzero",
+):  # fmt: skip
+    if _name in globals():
+        globals()[_name] = _with_axis_alias(globals()[_name])
+    if _name in Tensor.__dict__:
+        setattr(Tensor, _name, _with_axis_alias(Tensor.__dict__[_name]))
 del _name

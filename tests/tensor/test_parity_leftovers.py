@@ -2,6 +2,8 @@
 einsum's full grammar, norm's p=0 / dtype, scatter's reduce, ``axis=`` on reductions,
 bool subtraction and mixed-dtype matmul."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -80,3 +82,150 @@ def test_einsum_errors(eq, shapes, match):
         hosila.einsum(eq, *[hosila.zeros(*s) for s in shapes])
     with pytest.raises(RuntimeError):  # torch refuses the same equations
         torch.einsum(eq, *[torch.zeros(*s) for s in shapes])
+
+
+# ---- norm: p=0, dtype=, integer input ---------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [None, 1, (0, 2)])
+def test_norm_p0_counts_nonzeros_with_zero_gradient(dim):
+    x = np.random.default_rng(2).standard_normal((2, 3, 4))
+    x[0, 1] = 0.0
+    x[1, :, 2] = 0.0
+    check_parity(lambda lib, a: lib.norm(a, p=0, dim=dim), x)
+    check_parity(lambda lib, a: a.norm(0, dim, True), x)
+    h = hosila.tensor(x, requires_grad=True)
+    h.norm(p=0, dim=dim).sum().backward()
+    assert h.grad is not None and not h.grad.any()
+
+
+@pytest.mark.parametrize("p", ["fro", 2, 1, 3.5, float("inf"), 0])
+def test_norm_dtype_casts_first(p):
+    x = np.random.default_rng(3).standard_normal((2, 3)).astype(np.float32)
+    h, t = hosila.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ho, to = h.norm(p=p, dim=1, dtype=hosila.float64), t.norm(p=p, dim=1, dtype=torch.float64)
+    assert ho.dtype == hosila.float64
+    np.testing.assert_allclose(ho.data, to.detach().numpy(), rtol=1e-6)
+    if p != 0:
+        ho.sum().backward()
+        to.sum().backward()
+        assert h.grad.dtype == np.float32
+        np.testing.assert_allclose(h.grad, t.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert gradcheck(lambda a: hosila.norm(a, p, 1, False, hosila.float64), [h])
+
+
+def test_norm_refuses_integer_input_and_bad_dtypes_as_torch():
+    cases = [
+        (lambda lib: lib.tensor([1, 2]).norm(), "floating point"),
+        (lambda lib: lib.tensor([True]).norm(p=1), "floating point"),
+        (lambda lib: lib.tensor([1, 2]).norm(dtype=lib.float32), "floating point"),
+        (lambda lib: lib.tensor([1.0, 2]).norm(dtype=lib.int64), "floating point"),
+        (lambda lib: lib.tensor([1.0], dtype=lib.float64).norm(dtype=lib.float32), "float32"),
+    ]
+    for fn, match in cases:
+        with pytest.raises(TypeError, match=match):
+            fn(hosila)
+        with pytest.raises(RuntimeError):
+            fn(torch)
+
+
+# ---- scatter(reduce=) -------------------------------------------------------------------
+
+IDX = np.array([[0, 0, 1], [2, 2, 0]])
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_reduce_values_match_torch(reduce):
+    rng = np.random.default_rng(4)
+    x, src = rng.standard_normal((2, 4)), rng.standard_normal((2, 3))
+    ht, tt = hosila.tensor(IDX), torch.tensor(IDX)
+    with warnings.catch_warnings():  # torch deprecates reduce= with a src tensor
+        warnings.simplefilter("ignore", UserWarning)
+        want = torch.tensor(x).scatter(1, tt, torch.tensor(src), reduce=reduce).numpy()
+    got = hosila.tensor(x).scatter(1, ht, hosila.tensor(src), reduce=reduce)
+    np.testing.assert_allclose(got.data, want)
+    want = torch.tensor(x).scatter(1, tt, 1.5, reduce=reduce).numpy()
+    np.testing.assert_allclose(hosila.tensor(x).scatter(1, ht, value=1.5, reduce=reduce).data, want)
+    np.testing.assert_allclose(
+        hosila.scatter(hosila.tensor(x), 1, ht, 1.5, reduce=reduce).data, want
+    )
+    y = hosila.tensor(x)
+    y.scatter_(1, ht, value=1.5, reduce=reduce)
+    np.testing.assert_allclose(y.data, want)
+
+
+def test_scatter_reduce_gradients():
+    # PyTorch has no derivative for scatter(reduce=): check against the equivalent ops and
+    # numerically. "add" is scatter_add; "multiply" scales each position by its factors.
+    rng = np.random.default_rng(5)
+    x, src = rng.standard_normal((2, 4)), rng.standard_normal((2, 3))
+    ht = hosila.tensor(IDX)
+    check_parity(
+        lambda lib, a, s: (
+            a.scatter_add(1, lib.tensor(IDX), s)
+            if lib is torch
+            else a.scatter(1, ht, s, reduce="add")
+        ),
+        x,
+        src,
+    )
+    xs = [hosila.tensor(x, requires_grad=True), hosila.tensor(src, requires_grad=True)]
+    assert gradcheck(lambda a, s: a.scatter(1, ht, s, reduce="add"), xs)
+    factor = np.ones((2, 4))
+    np.multiply.at(factor, (np.arange(2)[:, None], IDX), src)
+    check_parity(
+        lambda lib, a: (
+            a * lib.tensor(factor)
+            if lib is torch
+            else a.scatter(1, ht, hosila.tensor(src), reduce="multiply")
+        ),
+        x,
+    )
+    assert gradcheck(lambda a: a.scatter(1, ht, hosila.tensor(src), reduce="multiply"), xs[:1])
+    with pytest.raises(RuntimeError, match="multiply"):
+        xs[0].scatter(1, ht, xs[1], reduce="multiply")
+    with pytest.raises(ValueError, match="reduce"):
+        xs[0].scatter(1, ht, xs[1], reduce="mean")
+
+
+# ---- axis= on reductions ----------------------------------------------------------------
+
+AXIS_OPS = [
+    "amax", "amin", "prod", "var", "std", "logsumexp", "argmax", "argmin", "any", "all",
+    "cumsum", "cumprod", "softmax", "log_softmax", "count_nonzero",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", AXIS_OPS + ["max", "min", "var_mean", "std_mean"])
+def test_axis_alias_on_reductions(name):
+    x = np.random.default_rng(6).standard_normal((2, 3, 2))
+    if name in ("any", "all"):
+        x = x > 0
+    fn = getattr(torch, name)
+    want = fn(torch.tensor(x), axis=1)
+    if hasattr(hosila, name):
+        got = getattr(hosila, name)(hosila.tensor(x), axis=1)
+        for g, w in zip(
+            got if isinstance(got, tuple) else [got],
+            want if isinstance(want, tuple) else [want],
+            strict=True,
+        ):
+            np.testing.assert_allclose(g.data, w.numpy(), rtol=1e-12)
+    if hasattr(torch.Tensor, name):
+        got = getattr(hosila.tensor(x), name)(axis=1)
+        for g, w in zip(
+            got if isinstance(got, tuple) else [got],
+            want if isinstance(want, tuple) else [want],
+            strict=True,
+        ):
+            np.testing.assert_allclose(g.data, w.numpy(), rtol=1e-12)
+    with pytest.raises(TypeError, match="axis"):
+        getattr(hosila.tensor(x), name if hasattr(torch.Tensor, name) else "amax")(1, axis=1)
+
+
+@pytest.mark.parametrize("name", ["amax", "prod", "logsumexp", "std", "cumsum", "softmax"])
+def test_axis_alias_gradients(name):
+    x = np.random.default_rng(7).standard_normal((2, 3))
+    check_parity(lambda lib, a: getattr(a, name)(axis=1), x)
+    h = hosila.tensor(x, requires_grad=True)
+    assert gradcheck(lambda a: getattr(hosila, name)(a, axis=0), [h])

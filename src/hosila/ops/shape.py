@@ -230,24 +230,31 @@ class Gather(Function):
 
 
 class Scatter(Function):
-    """``out = a`` with ``src`` written (or, with ``add``, added) along ``axis`` at ``index``:
-    for axis 1, ``out[i][index[i][j]] = src[i][j]`` (PyTorch's ``scatter``/``scatter_add``).
+    """``out = a`` with ``src`` written (``reduce=None``), added (``"add"``) or multiplied
+    (``"multiply"``) along ``axis`` at ``index``: for axis 1, ``out[i][index[i][j]] =
+    src[i][j]`` (PyTorch's ``scatter``/``scatter_add``/``scatter(reduce=)``).
 
-    Backward: ``src`` gets the gradient at the positions it went to; ``a`` gets the gradient
-    everywhere for ``scatter_add`` and where it was not overwritten for ``scatter``.
+    Backward: ``src`` gets the gradient at the positions it went to (not for "multiply",
+    where PyTorch has no derivative either); ``a`` gets the gradient everywhere for "add",
+    where it was not overwritten for a plain scatter, and times the product of the factors
+    scattered onto each position for "multiply".
     """
 
-    def forward(self, a, src, index, axis, add=False):
+    def forward(self, a, src, index, axis, reduce=None):
         xp = self.xp
         grid = list(xp.ogrid[tuple(slice(n) for n in index.shape)])
         grid[axis] = index
-        self.where, self.add = tuple(grid), add
+        self.where, self.reduce = tuple(grid), reduce
         region = tuple(slice(n) for n in index.shape)
         self.src_shape = src.shape
         values = src[region] if src.ndim else src
         out = a.copy()
-        if add:
+        if reduce == "add":
             xp.add.at(out, self.where, values)
+        elif reduce == "multiply":
+            self.factor = xp.ones_like(a)
+            xp.multiply.at(self.factor, self.where, values)
+            out *= self.factor
         else:
             out[self.where] = values
         return out
@@ -257,7 +264,9 @@ class Scatter(Function):
         ga = gs = None
         if self.needs_input_grad[0]:
             ga = grad
-            if not self.add:
+            if self.reduce == "multiply":
+                ga = grad * self.factor
+            elif self.reduce is None:
                 ga = grad.copy()
                 ga[self.where] = 0
         if self.needs_input_grad[1]:
