@@ -482,10 +482,10 @@ class Tensor:
         return Add.apply(*_binary(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(*_binary(self, other))
+        return Sub.apply(*_binary(*_no_bool_sub(self, other)))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(*_binary(other, self))
+        return Sub.apply(*_binary(*_no_bool_sub(other, self)))
 
     def __mul__(self, other: Any) -> Tensor:
         return Mul.apply(*_binary(self, other))
@@ -512,7 +512,7 @@ class Tensor:
         return matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return Neg.apply(self)
+        return Neg.apply(_no_bool_neg(self))
 
     def __pos__(self) -> Tensor:
         return self
@@ -555,7 +555,7 @@ class Tensor:
         return self._inplace(other, Add, "+=")
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(other, Sub, "-=")
+        return self._inplace(_no_bool_sub(self, other)[1], Sub, "-=")
 
     def __imul__(self, other: Any) -> Tensor:
         return self._inplace(other, Mul, "*=")
@@ -632,7 +632,7 @@ class Tensor:
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, alpha: Any = 1) -> Tensor:
-        return self - (other if alpha == 1 else other * alpha)
+        return self - (other if alpha == 1 else _no_bool_sub(self, other)[1] * alpha)
 
     def mul(self, other: Any) -> Tensor:
         return self * other
@@ -647,7 +647,7 @@ class Tensor:
         return matmul(self, other)
 
     def neg(self) -> Tensor:
-        return Neg.apply(self)
+        return Neg.apply(_no_bool_neg(self))
 
     def exp(self) -> Tensor:
         return Exp.apply(_floating(self, "exp"))
@@ -1036,7 +1036,7 @@ class Tensor:
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """In place ``self -= alpha * other`` (as :meth:`add_`)."""
-        return self.add_(other, alpha=-alpha)
+        return self.add_(_no_bool_sub(self, other)[1], alpha=-alpha)
 
     def div_(self, other: Any) -> Tensor:
         """In place ``self /= other`` (as :meth:`add_`)."""
@@ -1184,6 +1184,38 @@ def _binary(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
     elif kind == "b" and isinstance(other, _builtin_int) and not isinstance(other, _builtin_bool):
         t = t.to(int64)
     return (t, other) if ta else (other, t)
+
+
+def _is_bool(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return x.data.dtype.kind == "b"
+    return isinstance(x, _builtin_bool) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+
+
+def _no_bool_sub(a: Any, b: Any) -> tuple[Any, Any]:
+    """``(a, b)`` for ``a - b``; a bool tensor or Python bool operand is refused, as PyTorch
+    does (subtraction of masks is usually a mistake for ``^`` or ``~``)."""
+    if _is_bool(a) or _is_bool(b):
+        if _is_bool(a) and _is_bool(b):
+            raise DTypeError(
+                "sub: subtraction, the `-` operator, with two bool tensors is not supported; "
+                "use the `^` or `logical_xor()` operator instead"
+            )
+        raise DTypeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported; to "
+            "invert a mask use the `~` or `logical_not()` operator instead"
+        )
+    return a, b
+
+
+def _no_bool_neg(a: Tensor) -> Tensor:
+    """``a`` for ``-a``; a bool tensor is refused, as PyTorch does."""
+    if a.data.dtype.kind == "b":
+        raise DTypeError(
+            "neg: negation, the `-` operator, on a bool tensor is not supported; to invert a "
+            "mask use the `~` or `logical_not()` operator instead"
+        )
+    return a
 
 
 def _shape_args(shape: tuple, op: str) -> tuple:
@@ -1432,8 +1464,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 
 def neg(a: Tensor) -> Tensor:
-    """``-a``."""
-    return Neg.apply(_to_tensor(a))
+    """``-a`` (a bool tensor is refused, as in PyTorch: use ``~`` or ``logical_not``)."""
+    return Neg.apply(_no_bool_neg(_to_tensor(a)))
 
 
 def exp(a: Tensor) -> Tensor:

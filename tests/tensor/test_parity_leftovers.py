@@ -229,3 +229,44 @@ def test_axis_alias_gradients(name):
     check_parity(lambda lib, a: getattr(a, name)(axis=1), x)
     h = hosila.tensor(x, requires_grad=True)
     assert gradcheck(lambda a: getattr(hosila, name)(a, axis=0), [h])
+
+
+# ---- bool subtraction and negation are refused, as in PyTorch ----------------------------
+
+BOOL_SUB = {
+    "bool - float": lambda lib: lib.tensor([True, False]) - lib.tensor([1.0, 2.0]),
+    "float - bool": lambda lib: lib.tensor([1.0, 2.0]) - lib.tensor([True, False]),
+    "bool - bool": lambda lib: lib.tensor([True]) - lib.tensor([False]),
+    "bool - int": lambda lib: lib.tensor([True]) - 1,
+    "int - bool": lambda lib: 1 - lib.tensor([True]),
+    "float - True": lambda lib: lib.tensor([1.0]) - True,
+    "True - float": lambda lib: True - lib.tensor([1.0]),
+    "sub()": lambda lib: lib.sub(lib.tensor([1.0]), lib.tensor([True])),
+    "sub alpha": lambda lib: lib.tensor([1.0]).sub(lib.tensor([True]), alpha=2),
+    "sub_": lambda lib: lib.tensor([1.0]).sub_(lib.tensor([True])),
+    "-=": lambda lib: lib.tensor([1.0]).__isub__(lib.tensor([True])),
+    "-bool": lambda lib: -lib.tensor([True]),
+    "neg()": lambda lib: lib.neg(lib.tensor([True])),
+    "Tensor.neg": lambda lib: lib.tensor([True]).neg(),
+}
+
+
+@pytest.mark.parametrize("name", list(BOOL_SUB))
+def test_bool_subtraction_and_negation_raise_as_torch(name):
+    fn = BOOL_SUB[name]
+    with pytest.raises(RuntimeError, match="bool"):
+        fn(torch)
+    with pytest.raises(TypeError, match=r"the `-` operator.*bool.*(`~`|`\^`)"):
+        fn(hosila)
+
+
+def test_subtraction_without_bools_still_promotes_as_torch():
+    for fn in (
+        lambda lib, a: a - lib.tensor([1, 2]),
+        lambda lib, a: 1 - a,
+        lambda lib, a: a.sub(a * 2, alpha=3),
+        lambda lib, a: -a,
+    ):
+        check_parity(fn, np.array([0.5, -1.0]))
+    assert (hosila.tensor([3, 1]) - 1).dtype == hosila.int64
+    assert (~hosila.tensor([True, False])).tolist() == [False, True]
