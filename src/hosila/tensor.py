@@ -1922,7 +1922,11 @@ def matmul(a: Any, b: Any) -> Tensor:
                 f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and "
                 f"{b.shape[:-2]} do not broadcast"
             ) from None
-    a, b = _binary(a, b)
+    if a.data.dtype != b.data.dtype:  # PyTorch does not promote here either
+        raise DTypeError(
+            f"matmul: expected both operands to have the same dtype, got {a.dtype} and "
+            f"{b.dtype} (cast one with .to())"
+        )
     return L.MatMul.apply(a, b)
 
 
@@ -2774,10 +2778,11 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                 )
     if set(out) - set(sizes) or len(set(out)) != len(out):
         raise ValueError(f"einsum: bad output subscripts in {equation!r}")
-    dtype = ts[0].data.dtype
-    for t in ts[1:]:
-        dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
-    ts = [t.to(dtype) for t in ts]
+    if len({t.data.dtype for t in ts}) > 1:  # PyTorch does not promote either
+        raise DTypeError(
+            f"einsum: expected all operands to have the same dtype, got "
+            f"{[str(t.dtype) for t in ts]} (cast with .to())"
+        )
     for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
         full = tuple(sizes[c] for c in sub)
         if t.shape != full:  # size-1 letters broadcast (expand's backward sums them back)
@@ -2984,6 +2989,10 @@ def addmm(
         )
     out = matmul(mat1, mat2)
     input = _to_tensor(input)
+    if input.data.dtype != out.data.dtype:  # PyTorch does not promote either
+        raise DTypeError(
+            f"addmm: input ({input.dtype}) and mat1/mat2 ({out.dtype}) must have the same dtype"
+        )
     try:
         shape = np.broadcast_shapes(input.shape, out.shape)
     except ValueError:

@@ -270,3 +270,47 @@ def test_subtraction_without_bools_still_promotes_as_torch():
         check_parity(fn, np.array([0.5, -1.0]))
     assert (hosila.tensor([3, 1]) - 1).dtype == hosila.int64
     assert (~hosila.tensor([True, False])).tolist() == [False, True]
+
+
+# ---- mixed dtypes in matrix products are refused, as in PyTorch --------------------------
+
+MIXED = {
+    "matmul": lambda lib, a, b, i: a @ b,
+    "int @ float": lambda lib, a, b, i: i @ a,
+    "mm": lambda lib, a, b, i: lib.mm(a, b),
+    "bmm": lambda lib, a, b, i: lib.bmm(a[None], b[None]),
+    "dot": lambda lib, a, b, i: lib.dot(a[0], b[0]),
+    "1-d @ 2-d": lambda lib, a, b, i: a[0] @ b,
+    "addmm mats": lambda lib, a, b, i: lib.addmm(a, a, b),
+    "addmm input": lambda lib, a, b, i: lib.addmm(b, a, a),
+    "tensordot": lambda lib, a, b, i: lib.tensordot(a, b, 1),
+    "einsum": lambda lib, a, b, i: lib.einsum("ij,jk->ik", a, b),
+    "linear weight": lambda lib, a, b, i: lib.nn.functional.linear(a, b),
+    "linear bias": lambda lib, a, b, i: lib.nn.functional.linear(a, a, b[0]),
+    "Linear module": lambda lib, a, b, i: lib.nn.Linear(2, 3)(b),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED))
+def test_mixed_dtype_products_raise_as_torch(name):
+    fn = MIXED[name]
+    x = np.ones((2, 2))
+    targs = (torch.tensor(x, dtype=torch.float32), torch.tensor(x), torch.ones(2, 2).long())
+    with pytest.raises(RuntimeError):
+        fn(torch, *targs)
+    hargs = (hosila.tensor(x, dtype=hosila.float32), hosila.tensor(x), hosila.ones(2, 2).long())
+    with pytest.raises(TypeError, match=r"same dtype") as err:
+        fn(hosila, *hargs)
+    assert isinstance(err.value, RuntimeError)  # the type PyTorch raises, too
+
+
+def test_same_dtype_products_still_work():
+    for dt in (np.float32, np.float64):
+        rng = np.random.default_rng(8)
+        a, b = rng.standard_normal((2, 3)).astype(dt), rng.standard_normal((3, 2)).astype(dt)
+        check_parity(lambda lib, x, y: x @ y, a, b, rtol=1e-5, atol=1e-6)
+        check_parity(lambda lib, x, y: lib.einsum("ij,jk", x, y), a, b, rtol=1e-5, atol=1e-6)
+    ints = hosila.ones(2, 2, dtype=hosila.int64)
+    assert (ints @ ints).tolist() == [[2, 2], [2, 2]] and (ints @ ints).dtype == hosila.int64
+    h = hosila.nn.Linear(2, 3).double()
+    assert h(hosila.ones(4, 2, dtype=hosila.float64)).dtype == hosila.float64

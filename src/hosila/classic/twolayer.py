@@ -62,6 +62,8 @@ class TwoLayerNet:
     def forward(self, X: Any) -> Tensor:
         """Class scores (N, C) for X: (N, D)."""
         x = X if isinstance(X, Tensor) else hosila.tensor(np.asarray(X, dtype=np.float32))
+        if x.dtype != self.W1.dtype:  # matmul does not promote (as PyTorch)
+            x = x.to(self.W1.dtype)
         if x.ndim != 2 or x.shape[1] != self.W1.shape[0]:
             raise ValueError(
                 f"TwoLayerNet: X must be (N, {self.W1.shape[0]}), got {tuple(x.shape)}"

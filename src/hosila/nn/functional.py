@@ -19,7 +19,7 @@ from hosila.ops import nn as N
 from hosila.ops.conv import conv2d
 from hosila.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from hosila.random import default_generator
-from hosila.tensor import Tensor, pad
+from hosila.tensor import DTypeError, Tensor, pad
 from hosila.tensor import log_softmax as _log_softmax
 from hosila.tensor import softmax as _softmax
 from hosila.tensor import where as _where
@@ -139,22 +139,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if b is not None and b.shape not in ((w.shape[0],), ()):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
-    x, w = _same_dtype(x, w)
-    if b is not None and b.data.dtype != x.data.dtype:
-        b = b.to(x.data.dtype)
+    for name, t in (("weight", w), ("bias", b)):
+        if t is not None and t.data.dtype != x.data.dtype:  # PyTorch does not promote either
+            raise DTypeError(
+                f"linear: input ({x.dtype}) and {name} ({t.dtype}) must have the same dtype; "
+                f"cast one with .to() (for a module: model.to(dtype) or model.double())"
+            )
     return N.Linear.apply(x, w, b)
 
 
 def _as_dtype(t: Tensor, dtype: Any) -> Tensor:
     """``t`` cast to ``dtype`` (a differentiable cast), or ``t`` itself when it has it."""
     return t if t.data.dtype == dtype else t.to(dtype)
-
-
-def _same_dtype(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    if a.data.dtype == b.data.dtype:
-        return a, b
-    d = np.promote_types(a.data.dtype, b.data.dtype)
-    return a.to(d), b.to(d)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
