@@ -575,19 +575,19 @@ class Tensor:
         if self._in_graph(other):
             return self._inplace(other if alpha == 1 else other * alpha, Add, "add_")
         o = other.data if isinstance(other, Tensor) else other
-        self.data += o if alpha == 1 else alpha * o
+        self.data += _wrap_int(o if alpha == 1 else alpha * o, self.data.dtype)
         return self
 
     def mul_(self, other: Any) -> Tensor:
         """In place ``self *= other`` (as :meth:`add_`)."""
         if self._in_graph(other):
             return self._inplace(other, Mul, "mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self.data *= other.data if isinstance(other, Tensor) else _wrap_int(other, self.data.dtype)
         return self
 
     # comparisons give bool tensors (no gradient)
     def _compare(self, other: Any, fn: Any) -> Tensor:
-        o = other.data if isinstance(other, Tensor) else other
+        o = other.data if isinstance(other, Tensor) else _wrap_int(other, self.data.dtype)
         return Tensor._from_op(fn(self.data, o), None)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
@@ -1179,11 +1179,30 @@ def _binary(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
             f"(expected a Tensor, an array or a number)"
         )
     kind = t.data.dtype.kind
+    other = _wrap_int(other, t.data.dtype)
     if kind != "f" and (true_div or isinstance(other, _builtin_float)):
         t = t.to(_default_float)
     elif kind == "b" and isinstance(other, _builtin_int) and not isinstance(other, _builtin_bool):
         t = t.to(int64)
     return (t, other) if ta else (other, t)
+
+
+def _wrap_int(x: Any, dtype: np.dtype) -> Any:
+    """A Python int ``x`` outside the range of the integer ``dtype`` wrapped into it (two's
+    complement), as PyTorch converts scalars for an integer tensor: int32 ``* 2**40`` is
+    ``* 0``. Anything else is returned unchanged."""
+    if (
+        dtype.kind not in "iu"
+        or not isinstance(x, _builtin_int)
+        or isinstance(x, _builtin_bool)
+        or -(2**63) > x
+        or x >= 2**64
+    ):
+        return x
+    info = np.iinfo(dtype)
+    if info.min <= x <= info.max:
+        return x
+    return (x - _builtin_int(info.min)) % 2**info.bits + _builtin_int(info.min)
 
 
 def _is_bool(x: Any) -> bool:

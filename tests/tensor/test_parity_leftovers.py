@@ -314,3 +314,36 @@ def test_same_dtype_products_still_work():
     assert (ints @ ints).tolist() == [[2, 2], [2, 2]] and (ints @ ints).dtype == hosila.int64
     h = hosila.nn.Linear(2, 3).double()
     assert h(hosila.ones(4, 2, dtype=hosila.float64)).dtype == hosila.float64
+
+
+# ---- Python ints outside an integer tensor's range wrap, as in PyTorch (audit 9) ----------
+
+WRAP = {
+    "int32 * 2**40": lambda lib, a, u, s: a * 2**40,
+    "int32 + 2**33": lambda lib, a, u, s: a + 2**33,
+    "int32 * (2**31 + 5)": lambda lib, a, u, s: a * (2**31 + 5),
+    "int32 - 2**40": lambda lib, a, u, s: a - 2**40,
+    "2**40 + int32": lambda lib, a, u, s: 2**40 + a,
+    "int32 % (2**32 + 2)": lambda lib, a, u, s: a % (2**32 + 2),
+    "int32 < 2**40": lambda lib, a, u, s: a < 2**40,
+    "int32 == 2**32 + 1": lambda lib, a, u, s: a == 2**32 + 1,
+    "uint8 + 257": lambda lib, a, u, s: u + 257,
+    "uint8 - 2": lambda lib, a, u, s: u - 2,
+    "uint8 * -1": lambda lib, a, u, s: u * -1,
+    "int8 * -129": lambda lib, a, u, s: s * -129,
+    "add_": lambda lib, a, u, s: a.clone().add_(2**32 + 1),
+    "mul_": lambda lib, a, u, s: a.clone().mul_(2**32 + 2),
+    "int32 * 2**40 + float": lambda lib, a, u, s: a * 2.5 + 2**40,
+}
+
+
+@pytest.mark.parametrize("name", list(WRAP))
+def test_out_of_range_python_ints_wrap_as_torch(name):
+    fn = WRAP[name]
+    a, u, s = np.array([1, 3], np.int32), np.array([1, 200], np.uint8), np.array([1, -3], np.int8)
+    want = fn(torch, torch.tensor(a), torch.tensor(u), torch.tensor(s))
+    got = fn(hosila, hosila.tensor(a), hosila.tensor(u), hosila.tensor(s))
+    assert got.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
+    assert got.tolist() == want.tolist()
+    # in range, nothing changes: int64 keeps its big values
+    assert (hosila.tensor([1]) * 2**40).tolist() == [2**40]
