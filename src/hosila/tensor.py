@@ -500,10 +500,10 @@ class Tensor:
         return Div.apply(*_binary(other, self, true_div=True))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(*_binary(self, other))
+        return _pow(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(*_binary(other, self))
+        return _pow(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -1203,6 +1203,16 @@ def _wrap_int(x: Any, dtype: np.dtype) -> Any:
     if info.min <= x <= info.max:
         return x
     return (x - _builtin_int(info.min)) % 2**info.bits + _builtin_int(info.min)
+
+
+def _pow(a: Any, b: Any) -> Tensor:
+    """``a ** b`` with PyTorch's bool rules: a bool tensor to a Python bool power stays bool
+    (``** True`` is itself, ``** False`` all True); other all-bool powers are refused."""
+    if _is_bool(a) and _is_bool(b):
+        if isinstance(a, Tensor) and isinstance(b, _builtin_bool):
+            return Tensor._from_op(a.data.copy() if b else np.ones_like(a.data), None)
+        raise NotImplementedForDTypeError("pow: not implemented for bool tensors")
+    return Pow.apply(*_binary(a, b))
 
 
 def _is_bool(x: Any) -> bool:

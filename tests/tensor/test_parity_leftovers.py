@@ -347,3 +347,35 @@ def test_out_of_range_python_ints_wrap_as_torch(name):
     assert got.tolist() == want.tolist()
     # in range, nothing changes: int64 keeps its big values
     assert (hosila.tensor([1]) * 2**40).tolist() == [2**40]
+
+
+# ---- bool powers (audit 11) --------------------------------------------------------------
+
+BOOL_POW = {
+    "b ** True": lambda lib, b: b**True,
+    "b ** False": lambda lib, b: b**False,
+    "pow(b, True)": lambda lib, b: lib.pow(b, True),
+    "b.pow(False)": lambda lib, b: b.pow(False),
+    "b ** 2": lambda lib, b: b**2,
+    "b ** 2.0": lambda lib, b: b**2.0,
+    "2 ** b": lambda lib, b: 2**b,
+}
+
+
+@pytest.mark.parametrize("name", list(BOOL_POW))
+def test_bool_powers_match_torch(name):
+    x = np.array([True, False, True])
+    want, got = BOOL_POW[name](torch, torch.tensor(x)), BOOL_POW[name](hosila, hosila.tensor(x))
+    assert got.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
+    assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize(
+    "fn", [lambda lib, b: True**b, lambda lib, b: b**b, lambda lib, b: False**b]
+)
+def test_all_bool_powers_refused_as_torch(fn):
+    x = np.array([True, False])
+    with pytest.raises(NotImplementedError):
+        fn(torch, torch.tensor(x))
+    with pytest.raises(NotImplementedError, match="pow"):
+        fn(hosila, hosila.tensor(x))
