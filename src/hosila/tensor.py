@@ -637,8 +637,8 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return self * other
 
-    def div(self, other: Any) -> Tensor:
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent: Any) -> Tensor:
         return self**exponent
@@ -1482,9 +1482,21 @@ def mul(a: Any, b: Any) -> Tensor:
     return Mul.apply(*_binary(_to_tensor(a), b))
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """``a / b``, true division (integers give float32)."""
-    return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
+def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``a / b``: true division (integers give float32) when ``rounding_mode`` is None;
+    ``"trunc"`` rounds toward zero and ``"floor"`` toward −inf, keeping integer dtypes
+    (integer division by zero raises, as PyTorch) with zero gradients."""
+    if rounding_mode is None:
+        return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    a, b = _binary(_to_tensor(a), b)
+    if _is_bool(a) and _is_bool(b):
+        raise NotImplementedForDTypeError(f"div: rounding_mode={rounding_mode!r} on bool")
+    _int_zero_check(a, b, "div")
+    return E.RoundedDiv.apply(a, b, mode=rounding_mode)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001

@@ -379,3 +379,36 @@ def test_all_bool_powers_refused_as_torch(fn):
         fn(torch, torch.tensor(x))
     with pytest.raises(NotImplementedError, match="pow"):
         fn(hosila, hosila.tensor(x))
+
+
+# ---- div(rounding_mode=) (audit 14) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_div_rounding_mode_floats(mode):
+    rng = np.random.default_rng(9)
+    a, b = rng.standard_normal((2, 3)) * 5, rng.standard_normal((3,)) + 0.5
+    check_parity(lambda lib, x, y: lib.div(x, y, rounding_mode=mode), a, b)
+    check_parity(lambda lib, x: x.div(-1.5, rounding_mode=mode), a)
+    check_parity(lambda lib, x: lib.div(x, lib.tensor([0.0]), rounding_mode=mode), a[0, :1] * 0)
+    hs = [hosila.tensor(a, requires_grad=True), hosila.tensor(b, requires_grad=True)]
+    assert gradcheck(lambda x, y: hosila.div(x, y, rounding_mode=mode), hs)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_div_rounding_mode_integers(mode):
+    a = np.array([[7, -7, 6, -6, 0, 2**62 + 1]])
+    b = np.array([[2], [-2], [3]])
+    for args in ((a, b), (a, 2), (a.astype(np.int32), -4), (a, 2.0)):
+        t_args = [torch.tensor(x) if isinstance(x, np.ndarray) else x for x in args]
+        h_args = [hosila.tensor(x) if isinstance(x, np.ndarray) else x for x in args]
+        want = torch.div(*t_args, rounding_mode=mode)
+        got = hosila.div(*h_args, rounding_mode=mode)
+        assert got.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
+        np.testing.assert_array_equal(got.data, want.numpy())
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        hosila.div(hosila.tensor([1]), 0, rounding_mode=mode)
+    with pytest.raises(ValueError, match="rounding_mode"):
+        hosila.div(hosila.tensor([1]), 2, rounding_mode="round")
+    with pytest.raises(NotImplementedError):
+        hosila.tensor([True]).div(hosila.tensor([True]), rounding_mode=mode)
