@@ -156,6 +156,7 @@ from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch vi
     argwhere,
     as_tensor,
     broadcast_tensors,
+    cdist,
     count_nonzero,
     cumprod,
     diag,
@@ -175,3 +176,5 @@ from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch vi
     trace,
     var_mean,
 )
+from hosila.tensor import all_ as all  # noqa: E402, A004  (torch.all; Python's all is shadowed)
+from hosila.tensor import any_ as any  # noqa: E402, A004

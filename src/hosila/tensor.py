@@ -2831,6 +2831,28 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     return L.Einsum.apply(*ts, inputs=tuple(inputs), output=out)
 
 
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+    """Pairwise p-norm distances, as ``torch.cdist``: ``x1: (*, P, M)``, ``x2: (*, R, M)`` ->
+    ``(*, P, R)`` with ``out[..., i, j] = ‖x1[..., i, :] − x2[..., j, :]‖_p`` (batch dims
+    broadcast). Floating point, same dtype, ``p >= 0``; the gradient is 0 at distance 0.
+    Builds the (*, P, R, M) differences: meant for the small sizes of this course."""
+    x1, x2 = _to_tensor(x1), _to_tensor(x2)
+    for name, t in (("x1", x1), ("x2", x2)):
+        if t.data.dtype.kind != "f":
+            raise DTypeError(f"cdist: {name} must be floating point, got {t.dtype}")
+        if t.ndim < 2:
+            raise ShapeError(f"cdist: {name} must have at least 2 dims, got shape {t.shape}")
+    if x1.data.dtype != x2.data.dtype:
+        raise DTypeError(f"cdist: x1 and x2 must have the same dtype, got {x1.dtype}, {x2.dtype}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(
+            f"cdist: x1 {x1.shape} and x2 {x2.shape} must have the same number of columns"
+        )
+    if isinstance(p, _builtin_bool) or not isinstance(p, numbers.Real) or p < 0:
+        raise ValueError(f"cdist: p must be a non-negative number, got {p!r}")
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p=p, dim=-1)
+
+
 # ---- more of PyTorch's functions (composed from the primitives above) -----------------------
 
 
@@ -3089,11 +3111,24 @@ Tensor.nan_to_num = nan_to_num  # type: ignore[attr-defined]
 for _name in ("erf", "log2", "log10", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace_method(_name))
 
+
+def any_(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``torch.any``: whether any element (over ``dim``, all when None) is nonzero, as a bool
+    tensor. Exported as ``hosila.any`` (``any_`` here keeps Python's ``any`` usable)."""
+    return _to_tensor(a).any(dim, keepdim)
+
+
+def all_(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``torch.all``: whether every element (over ``dim``, all when None) is nonzero, as a
+    bool tensor. Exported as ``hosila.all``."""
+    return _to_tensor(a).all(dim, keepdim)
+
+
 # NumPy's axis= alias of dim (sum and mean take it in their signatures)
 for _name in (
     "amax", "amin", "max", "min", "prod", "var", "std", "var_mean", "std_mean", "logsumexp",
     "argmax", "argmin", "any", "all", "cumsum", "cumprod", "softmax", "log_softmax",
-    "count_nonzero",
+    "count_nonzero", "any_", "all_",
 ):  # fmt: skip
     if _name in globals():
         globals()[_name] = _with_axis_alias(globals()[_name])

@@ -412,3 +412,53 @@ def test_div_rounding_mode_integers(mode):
         hosila.div(hosila.tensor([1]), 2, rounding_mode="round")
     with pytest.raises(NotImplementedError):
         hosila.tensor([True]).div(hosila.tensor([True]), rounding_mode=mode)
+
+
+# ---- cdist, hosila.any / hosila.all (audit 14) -------------------------------------------
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, 0.0, float("inf")])
+@pytest.mark.parametrize("shapes", [((3, 2), (4, 2)), ((2, 1, 3, 2), (5, 4, 2))])
+def test_cdist_parity_and_gradcheck(p, shapes):
+    rng = np.random.default_rng(10)
+    a, b = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    check_parity(lambda lib, x, y: lib.cdist(x, y, p=p), a, b)
+    hs = [hosila.tensor(a[..., :2, :], requires_grad=True), hosila.tensor(b, requires_grad=True)]
+    assert gradcheck(lambda x, y: hosila.cdist(x, y, p), hs)
+
+
+def test_cdist_zero_distance_has_zero_gradient_as_torch():
+    x = np.array([[0.0, 1.0], [2.0, 3.0]])
+    check_parity(lambda lib, a: lib.cdist(a, a), x)
+    check_parity(lambda lib, a, b: lib.cdist(a, b), x, x.copy())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.ones((3, 2), np.float32), np.ones((4, 2))),
+        (np.ones(2), np.ones((4, 2))),
+        (np.ones((3, 2)), np.ones((4, 3))),
+        (np.ones((3, 2), np.int64), np.ones((4, 2), np.int64)),
+    ],
+)
+def test_cdist_errors_as_torch(args):
+    with pytest.raises(RuntimeError):
+        torch.cdist(*[torch.tensor(a) for a in args])
+    with pytest.raises((TypeError, ValueError), match="cdist"):
+        hosila.cdist(*[hosila.tensor(a) for a in args])
+    with pytest.raises(ValueError, match="non-negative"):
+        hosila.cdist(hosila.ones(2, 2), hosila.ones(2, 2), p=-1)
+
+
+def test_any_all_functions():
+    x = np.array([[True, False], [True, True]])
+    for dim in (None, 0, 1):
+        kw = {} if dim is None else {"dim": dim}
+        for name in ("any", "all"):
+            want = getattr(torch, name)(torch.tensor(x), **kw)
+            got = getattr(hosila, name)(hosila.tensor(x), **kw)
+            assert got.dtype == hosila.bool and got.tolist() == want.tolist()
+    assert hosila.any(hosila.tensor([0.0, 2.0])).item() is True
+    assert hosila.all(hosila.tensor([[1, 0]]), 1, True).tolist() == [[False]]
+    assert hosila.all(hosila.tensor(x), axis=0).tolist() == [True, False]
