@@ -171,9 +171,11 @@ from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch vi
     numel,
     rand_like,
     randn_like,
+    scatter_reduce,
     std_mean,
     tensordot,
     trace,
+    unique,
     var_mean,
 )
 from hosila.tensor import all_ as all  # noqa: E402, A004  (torch.all; Python's all is shadowed)

@@ -2629,6 +2629,16 @@ for _name in ("nonzero", "isclose", "allclose", "equal"):
 
 
 def _scatter(a: Tensor, dim: int, index: Any, src: Any, reduce: Any, op: str) -> Tensor:
+    a, src, idx, d = _scatter_args(a, dim, index, src, op)
+    if reduce == "multiply" and src.requires_grad and is_grad_enabled():
+        raise RuntimeError(  # PyTorch has no derivative for it either
+            "scatter: reduce='multiply' has no gradient for src; detach src or use no_grad"
+        )
+    return S.Scatter.apply(a, src, idx, d, reduce)
+
+
+def _scatter_args(a: Tensor, dim: int, index: Any, src: Any, op: str) -> tuple:
+    """Checked ``(a, src, index array, axis)`` for the scatter ops."""
     a = _to_tensor(a)
     idx = _index_tensor(index, op)
     d = _one_dim(dim, a.ndim, op)
@@ -2648,11 +2658,26 @@ def _scatter(a: Tensor, dim: int, index: Any, src: Any, reduce: Any, op: str) ->
     n = a.shape[d] if a.ndim else 1
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"{op}: index out of range for dim {dim} of size {n}")
-    if reduce == "multiply" and src.requires_grad and is_grad_enabled():
-        raise RuntimeError(  # PyTorch has no derivative for it either
-            "scatter: reduce='multiply' has no gradient for src; detach src or use no_grad"
+    return a, src, idx, d
+
+
+def scatter_reduce(
+    a: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
+    """A copy of ``a`` with ``src`` reduced in at ``index`` along ``dim`` (for dim 1, into
+    ``out[i][index[i][j]]``) by ``reduce`` = "sum", "prod", "mean", "amax" or "amin", as
+    ``torch.scatter_reduce``; with ``include_self=False`` ``a``'s values at the positions
+    that receive something are left out. Gradients for ``a`` and ``src`` as PyTorch's (ties
+    in amax/amin share the gradient evenly)."""
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise ValueError(
+            "scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', "
+            f"got {reduce!r}"
         )
-    return S.Scatter.apply(a, src, idx, d, reduce)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce: src must be a Tensor, got {type(src).__name__}")
+    a, src, idx, d = _scatter_args(a, dim, index, src, "scatter_reduce")
+    return S.ScatterReduce.apply(a, src, idx, d, reduce, _builtin_bool(include_self))
 
 
 def scatter(
@@ -2715,10 +2740,10 @@ def _inplace_method(name: str) -> Any:
 for _name in (
     "abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
     "floor", "ceil", "round", "trunc", "masked_fill", "scatter", "pow", "square",
-    "sign", "reciprocal", "rsqrt", "expm1", "log1p", "scatter_add",
+    "sign", "reciprocal", "rsqrt", "expm1", "log1p", "scatter_add", "scatter_reduce",
 ):  # fmt: skip
     setattr(Tensor, _name + "_", _inplace_method(_name))
-for _name in ("scatter", "scatter_add"):
+for _name in ("scatter", "scatter_add", "scatter_reduce"):
     setattr(Tensor, _name, globals()[_name])
 Tensor.clip_ = Tensor.clamp_
 
@@ -3110,6 +3135,41 @@ for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace", "count_nonzero
 Tensor.nan_to_num = nan_to_num  # type: ignore[attr-defined]
 for _name in ("erf", "log2", "log10", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace_method(_name))
+
+
+def unique(
+    a: Tensor,
+    sorted: bool = True,  # noqa: A002 (PyTorch's name)
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct elements of ``a`` (flattened; with ``dim``, the distinct slices along
+    it), in ascending order, as ``torch.unique``: optionally also ``inverse`` (for each
+    element/slice the index of its value in the output; shape of ``a``, or ``(a.shape[dim],)``)
+    and ``counts``. NaNs are all distinct, as in PyTorch. Not differentiable. The output is
+    always sorted (``sorted=False`` is accepted; PyTorch's CPU result is sorted too)."""
+    a = _to_tensor(a)
+    if dim is None:
+        vals, inv, counts = np.unique(
+            a.data.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False
+        )
+        inv = inv.reshape(a.shape)
+    else:
+        d = _one_dim(dim, a.ndim, "unique")
+        vals, inv, counts = np.unique(
+            a.data, return_inverse=True, return_counts=True, axis=d, equal_nan=False
+        )
+        inv = inv.reshape(-1)
+    out = [Tensor._from_op(vals, None)]
+    if return_inverse:
+        out.append(Tensor._from_op(inv.astype(int64), None))
+    if return_counts:
+        out.append(Tensor._from_op(counts.astype(int64), None))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+Tensor.unique = unique
 
 
 def any_(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:

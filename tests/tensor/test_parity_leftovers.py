@@ -462,3 +462,75 @@ def test_any_all_functions():
     assert hosila.any(hosila.tensor([0.0, 2.0])).item() is True
     assert hosila.all(hosila.tensor([[1, 0]]), 1, True).tolist() == [[False]]
     assert hosila.all(hosila.tensor(x), axis=0).tolist() == [True, False]
+
+
+# ---- unique, scatter_reduce (audit 14) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_unique_matches_torch(dim):
+    x = np.array([[3, 1, 3], [2, 1, 3], [3, 1, 3]])
+    for inv in (False, True):
+        for counts in (False, True):
+            kw = dict(return_inverse=inv, return_counts=counts, dim=dim)
+            want = torch.unique(torch.tensor(x), **kw)
+            got = hosila.unique(hosila.tensor(x), **kw)
+            want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
+            assert len(got) == len(want)
+            for g, w in zip(got, want, strict=True):
+                assert g.dtype == np.dtype(str(w.dtype).replace("torch.", ""))
+                assert g.tolist() == w.tolist()
+    assert hosila.tensor(x).unique(dim=dim).tolist() == torch.tensor(x).unique(dim=dim).tolist()
+
+
+def test_unique_nans_and_scalars_as_torch():
+    nan = float("nan")
+    got = hosila.unique(hosila.tensor([1.0, nan, 1.0, nan]))
+    np.testing.assert_array_equal(got.data, torch.unique(torch.tensor([1.0, nan, 1.0, nan])))
+    v, i = hosila.unique(hosila.tensor(5), return_inverse=True)
+    assert v.shape == (1,) and i.shape == () and i.item() == 0
+
+
+IDX2 = np.array([[0, 0, 1], [2, 2, 0]])
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_parity_and_gradcheck(reduce, include_self):
+    rng = np.random.default_rng(11)
+    a, s = rng.standard_normal((2, 4)), rng.standard_normal((2, 3))
+
+    def fn(lib, x, y):
+        return x.scatter_reduce(1, lib.tensor(IDX2), y, reduce, include_self=include_self)
+
+    check_parity(fn, a, s)
+    if reduce in ("amax", "amin"):  # ties: with the input and between sources
+        a2, s2 = a.copy(), s.copy()
+        s2[0, 1] = s2[0, 0] = a2[0, 0] = 9.0 if reduce == "amax" else -9.0
+        check_parity(fn, a2, s2)
+    if reduce == "prod":  # zeros: one and two at a position
+        s2 = s.copy()
+        s2[1, 0] = 0.0
+        check_parity(fn, a, s2)
+        s2[1, 1] = 0.0
+        check_parity(fn, a, s2)
+    hs = [hosila.tensor(a, requires_grad=True), hosila.tensor(s, requires_grad=True)]
+    assert gradcheck(lambda x, y: fn(hosila, x, y), hs)
+
+
+def test_scatter_reduce_integers_and_errors():
+    a, s = np.array([[1, 2, 3, 4]]), np.array([[5, -6, 7]])
+    idx = np.array([[0, 0, 3]])
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):
+        for inc in (True, False):
+            want = torch.tensor(a).scatter_reduce(
+                1, torch.tensor(idx), torch.tensor(s), reduce, include_self=inc
+            )
+            got = hosila.scatter_reduce(
+                hosila.tensor(a), 1, hosila.tensor(idx), hosila.tensor(s), reduce, include_self=inc
+            )
+            assert got.dtype == hosila.int64 and got.tolist() == want.tolist(), (reduce, inc)
+    with pytest.raises(ValueError, match="reduce"):
+        hosila.tensor(a).scatter_reduce(1, hosila.tensor(idx), hosila.tensor(s), "max")
+    with pytest.raises(IndexError, match="scatter_reduce"):
+        hosila.tensor(a).scatter_reduce(1, hosila.tensor([[9]]), hosila.tensor(s), "sum")
