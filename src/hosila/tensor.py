@@ -2938,6 +2938,82 @@ def randn_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> 
     return randn(*t.shape, dtype=d, requires_grad=requires_grad)
 
 
+def randint_like(t: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None) -> Tensor:
+    """Integers uniform in [low, high) with ``t``'s shape and dtype (unless ``dtype``), as
+    ``torch.randint_like(t, high)`` / ``randint_like(t, low, high)``."""
+    t = _to_tensor(t)
+    if high is None:
+        low, high = 0, low
+    d = as_dtype(dtype or t.dtype, "randint_like")
+    return randint(low, high, t.shape, dtype=d)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None) -> Tensor:
+    """Normal samples ``mean + std·ε``, ε ~ N(0, 1), as ``torch.normal``: tensor ``mean``
+    and/or ``std`` (shapes broadcast; gradients flow to both: ∂/∂mean = 1, ∂/∂std = ε), or
+    two numbers and a ``size``. ``std`` must be ≥ 0."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal: with number mean and std, give size")
+        if std < 0:
+            raise ValueError(f"normal: std must be >= 0, got {std}")
+        return randn(*_size((size,), "normal")) * std + mean
+    m, sd = (x if isinstance(x, Tensor) else x for x in (mean, std))
+    if isinstance(sd, Tensor) and (sd.data < 0).any():
+        raise ValueError("normal: expects all elements of std >= 0")
+    if isinstance(sd, Tensor) and not isinstance(m, Tensor):
+        m = full(sd.shape, m, dtype=sd.dtype)
+    shape = np.broadcast_shapes(m.shape, sd.shape if isinstance(sd, Tensor) else ())
+    eps = randn(*shape, dtype=m.dtype if m.data.dtype.kind == "f" else None)
+    return m + sd * eps
+
+
+def bernoulli(a: Tensor, p: float | None = None) -> Tensor:
+    """0/1 samples with probability ``a`` (or the number ``p`` for every element), in ``a``'s
+    float dtype, as ``torch.bernoulli``. Not differentiable (the sample is detached)."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise NotImplementedForDTypeError(f"bernoulli: needs a floating tensor, got {a.dtype}")
+    prob = a.data if p is None else np.full(a.shape, p)
+    if not ((prob >= 0) & (prob <= 1)).all():
+        raise ValueError("bernoulli: probabilities must be in [0, 1]")
+    u = default_generator().random(a.shape)
+    return Tensor._from_op((u < prob).astype(a.data.dtype), None)
+
+
+def multinomial(a: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """Category indices (int64) drawn with the nonnegative weights ``a: (C,)`` or ``(N, C)``
+    per row -> ``(num_samples,)`` or ``(N, num_samples)``, as ``torch.multinomial``. Without
+    replacement each category is drawn at most once (the keys u^(1/w) of Efraimidis and
+    Spirakis, 2006, "Weighted random sampling with a reservoir", largest first)."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"multinomial: needs a floating tensor, got {a.dtype}")
+    if a.ndim not in (1, 2):
+        raise ShapeError(f"multinomial: weights must be 1-D or 2-D, got shape {a.shape}")
+    w = a.data.reshape(-1, a.shape[-1]).astype(np.float64)
+    n, c = w.shape
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("multinomial: weights must be finite and >= 0")
+    if (w.sum(1) <= 0).any():
+        raise ValueError("multinomial: every row needs a positive total weight")
+    if not replacement and num_samples > c:
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} > {c} samples without replacement"
+        )
+    rng = default_generator()
+    if replacement:
+        cdf = np.cumsum(w, axis=1)
+        u = rng.random((n, num_samples)) * cdf[:, -1:]
+        idx = (cdf[:, None, :] <= u[:, :, None]).sum(-1)
+        idx = np.minimum(idx, c - 1)
+    else:
+        with np.errstate(divide="ignore"):
+            keys = np.log(rng.random((n, c))) / w  # log u^(1/w); -inf for weight 0
+        idx = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return Tensor._from_op(idx.reshape(*a.shape[:-1], num_samples).astype(int64), None)
+
+
 def erf(a: Tensor) -> Tensor:
     """The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, elementwise (integers give float)."""
     return E.Erf.apply(_floating(_to_tensor(a), "erf"))

@@ -534,3 +534,76 @@ def test_scatter_reduce_integers_and_errors():
         hosila.tensor(a).scatter_reduce(1, hosila.tensor(idx), hosila.tensor(s), "max")
     with pytest.raises(IndexError, match="scatter_reduce"):
         hosila.tensor(a).scatter_reduce(1, hosila.tensor([[9]]), hosila.tensor(s), "sum")
+
+
+# ---- random sampling: randint_like, normal, bernoulli, multinomial (audit 14) ------------
+# (another generator than PyTorch's: shapes, dtypes, errors and statistics are compared)
+
+
+def test_randint_like_shapes_dtypes_and_range():
+    hosila.manual_seed(0)
+    pairs = ((hosila.zeros(2, 3), torch.zeros(2, 3)), (hosila.ones(4).long(), torch.ones(4).long()))
+    for t, th in pairs:
+        for args in ((5,), (2, 5)):
+            got, want = hosila.randint_like(t, *args), torch.randint_like(th, *args)
+            assert got.shape == tuple(want.shape)
+            assert got.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
+    x = hosila.randint_like(hosila.zeros(1000, dtype=hosila.int64), 2, 5).data
+    assert x.min() == 2 and x.max() == 4
+
+
+def test_normal_forms_statistics_and_gradients():
+    hosila.manual_seed(1)
+    x = hosila.normal(2.0, 3.0, (20000,))
+    assert x.dtype == hosila.float32 and x.shape == (20000,)
+    assert abs(x.data.mean() - 2) < 0.1 and abs(x.data.std() - 3) < 0.1
+    m, s = hosila.zeros(3, 1, requires_grad=True), hosila.full((4,), 2.0, requires_grad=True)
+    y = hosila.normal(m, s)
+    assert y.shape == tuple(torch.normal(torch.zeros(3, 1), torch.full((4,), 2.0)).shape)
+    y.sum().backward()
+    eps = (y.data - m.data) / s.data
+    np.testing.assert_allclose(m.grad, np.full((3, 1), 4.0))
+    np.testing.assert_allclose(s.grad, eps.sum(0), rtol=1e-5)
+    assert hosila.normal(hosila.zeros(2), 2.0).shape == (2,)
+    assert hosila.normal(1.0, hosila.ones(3)).shape == (3,)
+    with pytest.raises(ValueError, match="std"):
+        hosila.normal(hosila.zeros(2), -hosila.ones(2))
+
+
+def test_bernoulli_statistics_and_errors():
+    hosila.manual_seed(2)
+    p = hosila.tensor([0.0, 0.2, 1.0], dtype=hosila.float64).expand(5000, 3)
+    b = hosila.bernoulli(p)
+    assert b.dtype == hosila.float64 and set(np.unique(b.data)) <= {0.0, 1.0}
+    np.testing.assert_allclose(b.data.mean(0), [0.0, 0.2, 1.0], atol=0.03)
+    assert abs(hosila.bernoulli(hosila.zeros(4000), 0.5).data.mean() - 0.5) < 0.05
+    with pytest.raises(ValueError, match="bernoulli"):
+        hosila.bernoulli(hosila.tensor([1.5]))
+    with pytest.raises(NotImplementedError):
+        hosila.bernoulli(hosila.tensor([1, 0]))
+
+
+def test_multinomial_statistics_shapes_and_errors():
+    hosila.manual_seed(3)
+    w = hosila.tensor([[1.0, 0.0, 3.0], [0.0, 0.0, 1.0]])
+    s = hosila.multinomial(w, 4000, replacement=True)
+    assert s.shape == (2, 4000) and s.dtype == hosila.int64
+    freq = np.bincount(s.data[0], minlength=3) / 4000
+    np.testing.assert_allclose(freq, [0.25, 0, 0.75], atol=0.03)
+    assert (s.data[1] == 2).all()
+    draws = hosila.multinomial(hosila.tensor([1.0, 2.0, 3.0, 4.0]), 4)
+    assert sorted(draws.tolist()) == [0, 1, 2, 3]  # each category once
+    firsts = [hosila.multinomial(hosila.tensor([1.0, 3.0]), 1).item() for _ in range(2000)]
+    assert abs(np.mean(firsts) - 0.75) < 0.04  # first draw follows the weights
+    cases = [
+        (lambda lib: lib.multinomial(lib.tensor([1.0, 2.0]), 3), ValueError),
+        (lambda lib: lib.multinomial(lib.tensor([1.0, -1.0]), 1), ValueError),
+        (lambda lib: lib.multinomial(lib.tensor([0.0, 0.0]), 1, True), ValueError),
+        (lambda lib: lib.multinomial(lib.tensor([1, 2]), 1), TypeError),
+        (lambda lib: lib.multinomial(lib.ones(2, 2, 2), 1), ValueError),
+    ]
+    for fn, err in cases:
+        with pytest.raises(RuntimeError):
+            fn(torch)
+        with pytest.raises(err, match="multinomial"):
+            fn(hosila)
