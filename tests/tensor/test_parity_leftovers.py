@@ -607,3 +607,28 @@ def test_multinomial_statistics_shapes_and_errors():
             fn(torch)
         with pytest.raises(err, match="multinomial"):
             fn(hosila)
+
+
+# ---- class-index losses with a weight of another dtype (audit 12) -------------------------
+
+WEIGHTED = {
+    "nll_loss": lambda lib, x, t, w: lib.nn.functional.nll_loss(x, t, weight=w),
+    "cross_entropy": lambda lib, x, t, w: lib.nn.functional.cross_entropy(x, t, weight=w),
+    "cross_entropy smoothing": lambda lib, x, t, w: lib.nn.functional.cross_entropy(
+        x, t, weight=w, label_smoothing=0.1
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WEIGHTED))
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_class_losses_refuse_a_weight_of_another_dtype_as_torch(name, dtypes):
+    fn = WEIGHTED[name]
+    x, w = np.ones((2, 3), dtypes[0]), np.ones(3, dtypes[1])
+    with pytest.raises(RuntimeError):
+        fn(torch, torch.tensor(x), torch.tensor([0, 2]), torch.tensor(w))
+    with pytest.raises(TypeError, match="weight"):
+        fn(hosila, hosila.tensor(x), hosila.tensor([0, 2]), hosila.tensor(w))
+    rng = np.random.default_rng(12)  # the same dtype still works, values and gradients
+    x = rng.standard_normal((2, 3))
+    check_parity(lambda lib, a, b: fn(lib, a, lib.tensor([0, 2]), b), x, rng.random(3) + 0.5)

@@ -638,6 +638,7 @@ def cross_entropy(
     if isinstance(target, Tensor) and target.data.dtype.kind == "f":
         return _cross_entropy_probs(x, target, weight, reduction, label_smoothing)
     x2, t = _class_target(op, x, target, ignore_index)
+    _weight_dtype_check(op, weight, x)
     w = _class_weight(op, weight, x2.shape[1], x.data.dtype)
     loss = N.ClassNLL.apply(x2, t, w, ignore_index, label_smoothing, reduction, True)
     return _unflatten_none(loss, x) if reduction == "none" else loss
@@ -667,6 +668,16 @@ def _cross_entropy_probs(
     return _reduce(loss, reduction)
 
 
+def _weight_dtype_check(op: str, weight: Any, x: Tensor) -> None:
+    """A float ``weight`` tensor of another dtype than the input is refused, as PyTorch does
+    for class-index targets ("expected scalar type Float but found Double")."""
+    if isinstance(weight, Tensor) and weight.data.dtype.kind == "f" and weight.dtype != x.dtype:
+        raise DTypeError(
+            f"{op}: weight ({weight.dtype}) must have the input's dtype ({x.dtype}); cast it "
+            f"with .to()"
+        )
+
+
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -685,6 +696,7 @@ def nll_loss(
     x = _float_tensor(input, op)
     reduction = _reduction(op, reduction, size_average, reduce)
     x2, t = _class_target(op, x, target, ignore_index)
+    _weight_dtype_check(op, weight, x)
     w = _class_weight(op, weight, x2.shape[1], x.data.dtype)
     loss = N.ClassNLL.apply(x2, t, w, ignore_index, 0.0, reduction, False)
     return _unflatten_none(loss, x) if reduction == "none" else loss
