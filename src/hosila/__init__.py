@@ -150,7 +150,7 @@ from hosila.tensor import (  # noqa: E402
 bool = bool_  # noqa: A001 - PyTorch's name for the bool dtype
 float = float32  # noqa: A001
 
-from hosila import nn, optim  # noqa: E402  (after Tensor: layers and optimizers use it)
+from hosila import linalg, nn, optim  # noqa: E402  (after Tensor: layers and optimizers use it)
 from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch views)
     addmm,
     argwhere,

@@ -633,3 +633,62 @@ def test_class_losses_refuse_a_weight_of_another_dtype_as_torch(name, dtypes):
     x = rng.standard_normal((2, 3))
     w0 = rng.random(3) + 0.5
     check_parity(lambda lib, a: fn(lib, a, lib.tensor([0, 2]), lib.tensor(w0)), x)
+
+
+# ---- hosila.linalg (audit 14) ------------------------------------------------------------
+
+_R = np.random.default_rng(13)
+_A = _R.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+_B, _V, _VS = _R.standard_normal((1, 3, 2)), _R.standard_normal(3), _R.standard_normal((2, 3))
+_INF = float("inf")
+LINALG = {
+    "inv": (lambda lib, a: lib.linalg.inv(a), [_A]),
+    "inv 2-D": (lambda lib, a: lib.linalg.inv(a), [_A[0]]),
+    "det": (lambda lib, a: lib.linalg.det(a), [_A]),
+    "solve broadcast": (lambda lib, a, b: lib.linalg.solve(a, b), [_A, _B]),
+    "solve vector": (lambda lib, a, b: lib.linalg.solve(a, b), [_A[0], _V]),
+    "solve batch of vectors": (lambda lib, a, b: lib.linalg.solve(a, b), [_A, _VS]),
+    "matrix_norm fro": (lambda lib, a: lib.linalg.matrix_norm(a), [_A]),
+    "matrix_norm 1": (lambda lib, a: lib.linalg.matrix_norm(a, 1), [_A]),
+    "matrix_norm -1": (lambda lib, a: lib.linalg.matrix_norm(a, -1, dim=(0, 2)), [_A]),
+    "matrix_norm inf keepdim": (lambda lib, a: lib.linalg.matrix_norm(a, _INF, keepdim=True), [_A]),
+    "matrix_norm -inf": (lambda lib, a: lib.linalg.matrix_norm(a, float("-inf")), [_A]),
+    "norm flat": (lambda lib, a: lib.linalg.norm(a), [_A]),
+    "norm 2-D ord 1": (lambda lib, a: lib.linalg.norm(a, 1), [_A[0]]),
+    "norm dim pair": (lambda lib, a: lib.linalg.norm(a, "fro", dim=(1, 2)), [_A]),
+    "norm vector": (lambda lib, a: lib.linalg.norm(a, 3, dim=1), [_A]),
+    "vector_norm": (lambda lib, a: lib.linalg.vector_norm(a, float("inf"), dim=(0, 2)), [_A]),
+    "vector_norm 0": (lambda lib, a: lib.linalg.vector_norm(a, 0), [_A]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(LINALG))
+def test_linalg_parity_and_gradcheck(name):
+    fn, arrays = LINALG[name]
+    check_parity(fn, *arrays)
+    hs = [hosila.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda *ts: fn(hosila, *ts), hs)
+
+
+def test_linalg_errors_as_torch():
+    sing = np.ones((2, 2))
+    cases = [
+        (lambda lib: lib.linalg.inv(lib.tensor(sing)), "singular"),
+        (lambda lib: lib.linalg.solve(lib.tensor(sing), lib.tensor(np.ones(2))), "singular"),
+        (lambda lib: lib.linalg.inv(lib.tensor(np.ones((2, 3)))), "square"),
+        (lambda lib: lib.linalg.det(lib.tensor(np.ones(3))), "square"),
+        (lambda lib: lib.linalg.inv(lib.tensor([[1, 0], [0, 1]])), "floating"),
+        (lambda lib: lib.linalg.solve(lib.tensor(np.eye(2)), lib.tensor(np.ones(3))), "match"),
+        (
+            lambda lib: lib.linalg.solve(lib.tensor(np.eye(2)), lib.tensor(np.ones(2)).float()),
+            "dtype",
+        ),
+    ]
+    for fn, match in cases:
+        with pytest.raises(RuntimeError):
+            fn(torch)
+        with pytest.raises(RuntimeError, match=match) as err:
+            fn(hosila)
+        assert isinstance(err.value, ValueError | TypeError)
+    with pytest.raises(ValueError, match="ord"):
+        hosila.linalg.matrix_norm(hosila.ones(2, 2), "nuc")

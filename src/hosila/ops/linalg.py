@@ -91,3 +91,47 @@ def _letter_index(xp, letter, uniq, n):
     shape = [1] * len(uniq)
     shape[uniq.index(letter)] = n
     return xp.arange(n).reshape(shape)
+
+
+class Inv(Function):
+    """A⁻¹ of square matrices ``(*, n, n)``. dL/dA = −A⁻ᵀ · G · A⁻ᵀ."""
+
+    def forward(self, a):
+        out = self.xp.linalg.inv(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad):
+        inv_t = self.saved[0].swapaxes(-1, -2)
+        return -(inv_t @ grad @ inv_t)
+
+
+class Det(Function):
+    """det(A) of ``(*, n, n)`` -> ``(*)``. dL/dA = g · det(A) · A⁻ᵀ (Jacobi's formula)."""
+
+    def forward(self, a):
+        out = self.xp.linalg.det(a)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, grad):
+        xp = self.xp
+        a, det = self.saved
+        return (grad * det)[..., None, None] * xp.linalg.inv(a).swapaxes(-1, -2)
+
+
+class Solve(Function):
+    """X with A X = B: ``a (*, n, n)``, ``b (*, n, k)`` -> ``(*, n, k)`` (batch dims
+    broadcast). dL/dB = A⁻ᵀ G, dL/dA = −(dL/dB) Xᵀ."""
+
+    def forward(self, a, b):
+        out = self.xp.linalg.solve(a, b)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, grad):
+        xp = self.xp
+        a, x = self.saved
+        gb = xp.linalg.solve(a.swapaxes(-1, -2), grad)
+        ga = -(gb @ x.swapaxes(-1, -2)) if self.needs_input_grad[0] else None
+        return ga, (gb if self.needs_input_grad[1] else None)
