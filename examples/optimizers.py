@@ -48,7 +48,7 @@ def init_params(seed: int = 1) -> list[hosila.Tensor]:
     shapes = [(HIDDEN, 2), (HIDDEN,), (3, HIDDEN), (3,)]
     fan_in = [2, 2, HIDDEN, HIDDEN]
     return [
-        hosila.tensor(rng.uniform(-1, 1, s).astype(np.float32) / np.sqrt(f), requires_grad=True)
+        hosila.tensor((rng.uniform(-1, 1, s) / np.sqrt(f)).astype(np.float32), requires_grad=True)
         for s, f in zip(shapes, fan_in, strict=True)
     ]
 

@@ -150,12 +150,14 @@ from hosila.tensor import (  # noqa: E402
 bool = bool_  # noqa: A001 - PyTorch's name for the bool dtype
 float = float32  # noqa: A001
 
-from hosila import nn, optim  # noqa: E402  (after Tensor: layers and optimizers use it)
+from hosila import linalg, nn, optim  # noqa: E402  (after Tensor: layers and optimizers use it)
 from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch views)
     addmm,
     argwhere,
     as_tensor,
+    bernoulli,
     broadcast_tensors,
+    cdist,
     count_nonzero,
     cumprod,
     diag,
@@ -166,12 +168,19 @@ from hosila.tensor import (  # noqa: E402  (PyTorch functions added on branch vi
     log2,
     log10,
     logical_not,
+    multinomial,
     nan_to_num,
+    normal,
     numel,
     rand_like,
+    randint_like,
     randn_like,
+    scatter_reduce,
     std_mean,
     tensordot,
     trace,
+    unique,
     var_mean,
 )
+from hosila.tensor import all_ as all  # noqa: E402, A004  (torch.all; Python's all is shadowed)
+from hosila.tensor import any_ as any  # noqa: E402, A004

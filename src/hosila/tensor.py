@@ -17,6 +17,7 @@ are NumPy arrays (PyTorch's are tensors), and dtypes are NumPy dtypes (``hosila.
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 import weakref
 from collections.abc import Iterator, Sequence
@@ -481,10 +482,10 @@ class Tensor:
         return Add.apply(*_binary(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(*_binary(self, other))
+        return Sub.apply(*_binary(*_no_bool_sub(self, other)))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(*_binary(other, self))
+        return Sub.apply(*_binary(*_no_bool_sub(other, self)))
 
     def __mul__(self, other: Any) -> Tensor:
         return Mul.apply(*_binary(self, other))
@@ -499,10 +500,10 @@ class Tensor:
         return Div.apply(*_binary(other, self, true_div=True))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(*_binary(self, other))
+        return _pow(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(*_binary(other, self))
+        return _pow(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -511,7 +512,7 @@ class Tensor:
         return matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return Neg.apply(self)
+        return Neg.apply(_no_bool_neg(self))
 
     def __pos__(self) -> Tensor:
         return self
@@ -554,7 +555,7 @@ class Tensor:
         return self._inplace(other, Add, "+=")
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(other, Sub, "-=")
+        return self._inplace(_no_bool_sub(self, other)[1], Sub, "-=")
 
     def __imul__(self, other: Any) -> Tensor:
         return self._inplace(other, Mul, "*=")
@@ -574,19 +575,19 @@ class Tensor:
         if self._in_graph(other):
             return self._inplace(other if alpha == 1 else other * alpha, Add, "add_")
         o = other.data if isinstance(other, Tensor) else other
-        self.data += o if alpha == 1 else alpha * o
+        self.data += _wrap_int(o if alpha == 1 else alpha * o, self.data.dtype)
         return self
 
     def mul_(self, other: Any) -> Tensor:
         """In place ``self *= other`` (as :meth:`add_`)."""
         if self._in_graph(other):
             return self._inplace(other, Mul, "mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self.data *= other.data if isinstance(other, Tensor) else _wrap_int(other, self.data.dtype)
         return self
 
     # comparisons give bool tensors (no gradient)
     def _compare(self, other: Any, fn: Any) -> Tensor:
-        o = other.data if isinstance(other, Tensor) else other
+        o = other.data if isinstance(other, Tensor) else _wrap_int(other, self.data.dtype)
         return Tensor._from_op(fn(self.data, o), None)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
@@ -631,13 +632,13 @@ class Tensor:
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, alpha: Any = 1) -> Tensor:
-        return self - (other if alpha == 1 else other * alpha)
+        return self - (other if alpha == 1 else _no_bool_sub(self, other)[1] * alpha)
 
     def mul(self, other: Any) -> Tensor:
         return self * other
 
-    def div(self, other: Any) -> Tensor:
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent: Any) -> Tensor:
         return self**exponent
@@ -646,7 +647,7 @@ class Tensor:
         return matmul(self, other)
 
     def neg(self) -> Tensor:
-        return Neg.apply(self)
+        return Neg.apply(_no_bool_neg(self))
 
     def exp(self) -> Tensor:
         return Exp.apply(_floating(self, "exp"))
@@ -1035,7 +1036,7 @@ class Tensor:
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """In place ``self -= alpha * other`` (as :meth:`add_`)."""
-        return self.add_(other, alpha=-alpha)
+        return self.add_(_no_bool_sub(self, other)[1], alpha=-alpha)
 
     def div_(self, other: Any) -> Tensor:
         """In place ``self /= other`` (as :meth:`add_`)."""
@@ -1178,11 +1179,72 @@ def _binary(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
             f"(expected a Tensor, an array or a number)"
         )
     kind = t.data.dtype.kind
+    other = _wrap_int(other, t.data.dtype)
     if kind != "f" and (true_div or isinstance(other, _builtin_float)):
         t = t.to(_default_float)
     elif kind == "b" and isinstance(other, _builtin_int) and not isinstance(other, _builtin_bool):
         t = t.to(int64)
     return (t, other) if ta else (other, t)
+
+
+def _wrap_int(x: Any, dtype: np.dtype) -> Any:
+    """A Python int ``x`` outside the range of the integer ``dtype`` wrapped into it (two's
+    complement), as PyTorch converts scalars for an integer tensor: int32 ``* 2**40`` is
+    ``* 0``. Anything else is returned unchanged."""
+    if (
+        dtype.kind not in "iu"
+        or not isinstance(x, _builtin_int)
+        or isinstance(x, _builtin_bool)
+        or -(2**63) > x
+        or x >= 2**64
+    ):
+        return x
+    info = np.iinfo(dtype)
+    if info.min <= x <= info.max:
+        return x
+    return (x - _builtin_int(info.min)) % 2**info.bits + _builtin_int(info.min)
+
+
+def _pow(a: Any, b: Any) -> Tensor:
+    """``a ** b`` with PyTorch's bool rules: a bool tensor to a Python bool power stays bool
+    (``** True`` is itself, ``** False`` all True); other all-bool powers are refused."""
+    if _is_bool(a) and _is_bool(b):
+        if isinstance(a, Tensor) and isinstance(b, _builtin_bool):
+            return Tensor._from_op(a.data.copy() if b else np.ones_like(a.data), None)
+        raise NotImplementedForDTypeError("pow: not implemented for bool tensors")
+    return Pow.apply(*_binary(a, b))
+
+
+def _is_bool(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return x.data.dtype.kind == "b"
+    return isinstance(x, _builtin_bool) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+
+
+def _no_bool_sub(a: Any, b: Any) -> tuple[Any, Any]:
+    """``(a, b)`` for ``a - b``; a bool tensor or Python bool operand is refused, as PyTorch
+    does (subtraction of masks is usually a mistake for ``^`` or ``~``)."""
+    if _is_bool(a) or _is_bool(b):
+        if _is_bool(a) and _is_bool(b):
+            raise DTypeError(
+                "sub: subtraction, the `-` operator, with two bool tensors is not supported; "
+                "use the `^` or `logical_xor()` operator instead"
+            )
+        raise DTypeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported; to "
+            "invert a mask use the `~` or `logical_not()` operator instead"
+        )
+    return a, b
+
+
+def _no_bool_neg(a: Tensor) -> Tensor:
+    """``a`` for ``-a``; a bool tensor is refused, as PyTorch does."""
+    if a.data.dtype.kind == "b":
+        raise DTypeError(
+            "neg: negation, the `-` operator, on a bool tensor is not supported; to invert a "
+            "mask use the `~` or `logical_not()` operator instead"
+        )
+    return a
 
 
 def _shape_args(shape: tuple, op: str) -> tuple:
@@ -1420,9 +1482,21 @@ def mul(a: Any, b: Any) -> Tensor:
     return Mul.apply(*_binary(_to_tensor(a), b))
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """``a / b``, true division (integers give float32)."""
-    return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
+def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``a / b``: true division (integers give float32) when ``rounding_mode`` is None;
+    ``"trunc"`` rounds toward zero and ``"floor"`` toward −inf, keeping integer dtypes
+    (integer division by zero raises, as PyTorch) with zero gradients."""
+    if rounding_mode is None:
+        return Div.apply(*_binary(_to_tensor(a), b, true_div=True))
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    a, b = _binary(_to_tensor(a), b)
+    if _is_bool(a) and _is_bool(b):
+        raise NotImplementedForDTypeError(f"div: rounding_mode={rounding_mode!r} on bool")
+    _int_zero_check(a, b, "div")
+    return E.RoundedDiv.apply(a, b, mode=rounding_mode)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
@@ -1431,8 +1505,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 
 def neg(a: Tensor) -> Tensor:
-    """``-a``."""
-    return Neg.apply(_to_tensor(a))
+    """``-a`` (a bool tensor is refused, as in PyTorch: use ``~`` or ``logical_not``)."""
+    return Neg.apply(_no_bool_neg(_to_tensor(a)))
 
 
 def exp(a: Tensor) -> Tensor:
@@ -1546,6 +1620,21 @@ def _dim_or_axis(dim: Any, axis: Any, op: str) -> Any:
     if dim is not None:
         raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; give one")
     return axis
+
+
+def _with_axis_alias(fn: Any) -> Any:
+    """``fn`` (a function or method whose second parameter is ``dim``) also taking NumPy's
+    ``axis=`` keyword as another name for ``dim``, as PyTorch's reductions do."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, axis: Any = None, **kwargs: Any) -> Any:
+        if axis is not None:
+            if len(args) > 1 or "dim" in kwargs:
+                raise TypeError(f"{fn.__name__}: got both dim and axis={axis!r}; give one")
+            kwargs["dim"] = axis
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def sum(  # noqa: A001
@@ -1874,7 +1963,11 @@ def matmul(a: Any, b: Any) -> Tensor:
                 f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and "
                 f"{b.shape[:-2]} do not broadcast"
             ) from None
-    a, b = _binary(a, b)
+    if a.data.dtype != b.data.dtype:  # PyTorch does not promote here either
+        raise DTypeError(
+            f"matmul: expected both operands to have the same dtype, got {a.dtype} and "
+            f"{b.dtype} (cast one with .to())"
+        )
     return L.MatMul.apply(a, b)
 
 
@@ -2535,7 +2628,17 @@ for _name in ("nonzero", "isclose", "allclose", "equal"):
     setattr(Tensor, _name, globals()[_name])
 
 
-def _scatter(a: Tensor, dim: int, index: Any, src: Any, add: bool, op: str) -> Tensor:
+def _scatter(a: Tensor, dim: int, index: Any, src: Any, reduce: Any, op: str) -> Tensor:
+    a, src, idx, d = _scatter_args(a, dim, index, src, op)
+    if reduce == "multiply" and src.requires_grad and is_grad_enabled():
+        raise RuntimeError(  # PyTorch has no derivative for it either
+            "scatter: reduce='multiply' has no gradient for src; detach src or use no_grad"
+        )
+    return S.Scatter.apply(a, src, idx, d, reduce)
+
+
+def _scatter_args(a: Tensor, dim: int, index: Any, src: Any, op: str) -> tuple:
+    """Checked ``(a, src, index array, axis)`` for the scatter ops."""
     a = _to_tensor(a)
     idx = _index_tensor(index, op)
     d = _one_dim(dim, a.ndim, op)
@@ -2555,21 +2658,52 @@ def _scatter(a: Tensor, dim: int, index: Any, src: Any, add: bool, op: str) -> T
     n = a.shape[d] if a.ndim else 1
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"{op}: index out of range for dim {dim} of size {n}")
-    return S.Scatter.apply(a, src, idx, d, add)
+    return a, src, idx, d
 
 
-def scatter(a: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+def scatter_reduce(
+    a: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
+    """A copy of ``a`` with ``src`` reduced in at ``index`` along ``dim`` (for dim 1, into
+    ``out[i][index[i][j]]``) by ``reduce`` = "sum", "prod", "mean", "amax" or "amin", as
+    ``torch.scatter_reduce``; with ``include_self=False`` ``a``'s values at the positions
+    that receive something are left out. Gradients for ``a`` and ``src`` as PyTorch's (ties
+    in amax/amin share the gradient evenly)."""
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise ValueError(
+            "scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', "
+            f"got {reduce!r}"
+        )
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce: src must be a Tensor, got {type(src).__name__}")
+    a, src, idx, d = _scatter_args(a, dim, index, src, "scatter_reduce")
+    return S.ScatterReduce.apply(a, src, idx, d, reduce, _builtin_bool(include_self))
+
+
+def scatter(
+    a: Tensor,
+    dim: int,
+    index: Any,
+    src: Any = None,
+    *,
+    value: Any = None,
+    reduce: str | None = None,
+) -> Tensor:
     """A copy of ``a`` with ``src`` (a tensor, or the number ``value``) written at ``index``
     along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for dim 1. One-hot labels:
-    ``zeros(N, C).scatter(1, y[:, None], 1.0)``."""
+    ``zeros(N, C).scatter(1, y[:, None], 1.0)``. ``reduce="add"`` adds and
+    ``reduce="multiply"`` multiplies instead of writing (repeated indices accumulate), as
+    PyTorch's ``scatter(..., reduce=)``; with ``"multiply"`` only ``a`` gets a gradient."""
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
-    return _scatter(a, dim, index, value if src is None else src, False, "scatter")
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    return _scatter(a, dim, index, value if src is None else src, reduce, "scatter")
 
 
 def scatter_add(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     """A copy of ``a`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
-    return _scatter(a, dim, index, src, True, "scatter_add")
+    return _scatter(a, dim, index, src, "add", "scatter_add")
 
 
 def _inplace_method(name: str) -> Any:
@@ -2606,22 +2740,35 @@ def _inplace_method(name: str) -> Any:
 for _name in (
     "abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
     "floor", "ceil", "round", "trunc", "masked_fill", "scatter", "pow", "square",
-    "sign", "reciprocal", "rsqrt", "expm1", "log1p", "scatter_add",
+    "sign", "reciprocal", "rsqrt", "expm1", "log1p", "scatter_add", "scatter_reduce",
 ):  # fmt: skip
     setattr(Tensor, _name + "_", _inplace_method(_name))
-for _name in ("scatter", "scatter_add"):
+for _name in ("scatter", "scatter_add", "scatter_reduce"):
     setattr(Tensor, _name, globals()[_name])
 Tensor.clip_ = Tensor.clamp_
 
 
-def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+def norm(
+    a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+) -> Tensor:
     """The vector p-norm over ``dim`` (all dims when None): p = 2 or "fro" (default), 1,
-    inf, -inf, or any other number. Its gradient is 0 where the norm is 0, as in PyTorch."""
-    a = _floating(_to_tensor(a), "norm")
+    inf, -inf, 0 (the number of nonzeros, gradient 0) or any other number. Its gradient is 0
+    where the norm is 0, as in PyTorch. ``a`` must be floating point; ``dtype`` (floating,
+    not narrower than ``a``'s) casts ``a`` first, as in PyTorch."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"norm: expected a floating point tensor, got {a.dtype}")
+    if dtype is not None:
+        d = as_dtype(dtype, "norm")
+        if d.kind != "f":
+            raise DTypeError(f"norm: dtype must be floating point, got {d}")
+        if d.itemsize < a.data.dtype.itemsize:
+            raise DTypeError(f"norm: the input's dtype {a.dtype} does not fit in dtype={d}")
+        a = a.to(d)
     if p == "fro":
         p = 2.0
-    if isinstance(p, str) or not isinstance(p, numbers.Real) or p == 0:
-        raise ValueError(f"norm: p must be 'fro' or a nonzero number, got {p!r}")
+    if isinstance(p, str) or not isinstance(p, numbers.Real):
+        raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
     axes = normalize_dims(_all_if_empty(dim), a.ndim, "norm")
     return R.VectorNorm.apply(a, axes, _builtin_float(p), keepdim)
 
@@ -2629,50 +2776,106 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
 Tensor.norm = norm
 
 
+def _einsum_subscripts(equation: str, ts: list) -> tuple[list[str], str]:
+    """Parse ``equation`` for tensors ``ts`` into plain letter subscripts (``...`` replaced by
+    fresh letters, right-aligned and broadcast across operands as in PyTorch) and the output."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, out = eq.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(ts):
+        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(ts)}")
+    for s in [*inputs, out]:
+        if not s.replace("...", "").isalpha() and s.replace("...", ""):
+            raise ValueError(f"einsum: subscripts must be letters or '...', got {equation!r}")
+        if s.count("...") > 1 or s.replace("...", "").count(".") or s.count(".") % 3:
+            raise ValueError(f"einsum: at most one '...' per operand, got {equation!r}")
+    used = set(eq) - set(".,->")
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    n_ell = 0
+    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
+        n_letters = len(sub.replace("...", ""))
+        if ("..." in sub and t.ndim < n_letters) or ("..." not in sub and t.ndim != n_letters):
+            raise ShapeError(
+                f"einsum: operand {k} has {t.ndim} dims {t.shape} but subscripts {sub!r}"
+            )
+        if "..." in sub:
+            n_ell = builtins.max(n_ell, t.ndim - n_letters)
+    if n_ell > len(fresh):
+        raise ValueError(f"einsum: too many dimensions under '...' in {equation!r}")
+    ell = "".join(fresh[:n_ell])
+    inputs = [
+        s.replace("...", ell[n_ell - (t.ndim - len(s) + 3) :] if "..." in s else "")
+        for s, t in zip(inputs, ts, strict=True)
+    ]
+    if arrow:  # '...' left out of the output sums those dimensions, as in PyTorch
+        out = out.replace("...", ell)
+    else:
+        letters = "".join(inputs)
+        once = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        out = ell + "".join(once)
+    return inputs, out
+
+
 def einsum(equation: str, *operands: Any) -> Tensor:
     """Einstein summation, as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)`` is a batched
-    matmul, ``einsum("ij->ji", a)`` a transpose, ``einsum("i,i->", a, b)`` a dot product.
+    matmul, ``einsum("ij->ji", a)`` a transpose, ``einsum("i,i->", a, b)`` a dot product,
+    ``einsum("ii->i", a)`` a diagonal, ``einsum("...ij->...ji", a)`` a batched transpose.
 
-    Supported: letters per operand without repeats (no diagonals) and no ``...``; without
-    ``->`` the output is the letters that occur once, in alphabetical order.
+    ``operands`` are tensors given one by one or as one list. A letter repeated inside one
+    operand takes the diagonal; ``...`` stands for the dimensions not named by letters
+    (right-aligned and broadcast across operands); a letter of size 1 in one operand
+    broadcasts against the others. Without ``->`` the output is the ``...`` dimensions, then
+    the letters that occur once, in alphabetical order (upper case before lower case).
     """
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum: equation must be a str, got {type(equation).__name__}")
-    eq = equation.replace(" ", "")
-    if "." in eq:
-        raise ValueError(f"einsum: '...' is not supported, got {equation!r}")
-    lhs, arrow, out = eq.partition("->")
-    inputs = lhs.split(",")
-    letters = [c for s in inputs for c in s]
-    if not all(c.isalpha() for c in letters + list(out)):
-        raise ValueError(f"einsum: subscripts must be letters, got {equation!r}")
-    if not arrow:
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    if len(inputs) != len(operands):
-        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(operands)}")
     ts = [_to_tensor(o) for o in operands]
+    inputs, out = _einsum_subscripts(equation, ts)
     sizes: dict[str, int] = {}
-    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
-        if len(sub) != t.ndim:
-            raise ShapeError(
-                f"einsum: operand {k} has {t.ndim} dims {t.shape} but subscripts {sub!r}"
-            )
-        if len(set(sub)) != len(sub):
-            raise ValueError(f"einsum: repeated letters in {sub!r} (diagonals) are not supported")
+    for sub, t in zip(inputs, ts, strict=True):
         for c, n in zip(sub, t.shape, strict=True):
-            if sizes.setdefault(c, n) != n:
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
                 raise ShapeError(
                     f"einsum: letter {c!r} has sizes {sizes[c]} and {n} in {equation!r}"
                 )
-    if set(out) - set(letters) or len(set(out)) != len(out):
+    if set(out) - set(sizes) or len(set(out)) != len(out):
         raise ValueError(f"einsum: bad output subscripts in {equation!r}")
-    dtype = ts[0].data.dtype
-    for t in ts[1:]:
-        dtype = _result_dtype(Tensor._from_op(np.empty(1, dtype), None), t)
-    ts = [t.to(dtype) for t in ts]
+    if len({t.data.dtype for t in ts}) > 1:  # PyTorch does not promote either
+        raise DTypeError(
+            f"einsum: expected all operands to have the same dtype, got "
+            f"{[str(t.dtype) for t in ts]} (cast with .to())"
+        )
+    for k, (sub, t) in enumerate(zip(inputs, ts, strict=True)):
+        full = tuple(sizes[c] for c in sub)
+        if t.shape != full:  # size-1 letters broadcast (expand's backward sums them back)
+            ts[k] = t.expand(*full)
     return L.Einsum.apply(*ts, inputs=tuple(inputs), output=out)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+    """Pairwise p-norm distances, as ``torch.cdist``: ``x1: (*, P, M)``, ``x2: (*, R, M)`` ->
+    ``(*, P, R)`` with ``out[..., i, j] = ‖x1[..., i, :] − x2[..., j, :]‖_p`` (batch dims
+    broadcast). Floating point, same dtype, ``p >= 0``; the gradient is 0 at distance 0.
+    Builds the (*, P, R, M) differences: meant for the small sizes of this course."""
+    x1, x2 = _to_tensor(x1), _to_tensor(x2)
+    for name, t in (("x1", x1), ("x2", x2)):
+        if t.data.dtype.kind != "f":
+            raise DTypeError(f"cdist: {name} must be floating point, got {t.dtype}")
+        if t.ndim < 2:
+            raise ShapeError(f"cdist: {name} must have at least 2 dims, got shape {t.shape}")
+    if x1.data.dtype != x2.data.dtype:
+        raise DTypeError(f"cdist: x1 and x2 must have the same dtype, got {x1.dtype}, {x2.dtype}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(
+            f"cdist: x1 {x1.shape} and x2 {x2.shape} must have the same number of columns"
+        )
+    if isinstance(p, _builtin_bool) or not isinstance(p, numbers.Real) or p < 0:
+        raise ValueError(f"cdist: p must be a non-negative number, got {p!r}")
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p=p, dim=-1)
 
 
 # ---- more of PyTorch's functions (composed from the primitives above) -----------------------
@@ -2733,6 +2936,82 @@ def randn_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> 
     if d.kind != "f":
         raise DTypeError(f"randn_like: needs a floating dtype, got {d} (pass dtype=)")
     return randn(*t.shape, dtype=d, requires_grad=requires_grad)
+
+
+def randint_like(t: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None) -> Tensor:
+    """Integers uniform in [low, high) with ``t``'s shape and dtype (unless ``dtype``), as
+    ``torch.randint_like(t, high)`` / ``randint_like(t, low, high)``."""
+    t = _to_tensor(t)
+    if high is None:
+        low, high = 0, low
+    d = as_dtype(dtype or t.dtype, "randint_like")
+    return randint(low, high, t.shape, dtype=d)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None) -> Tensor:
+    """Normal samples ``mean + std·ε``, ε ~ N(0, 1), as ``torch.normal``: tensor ``mean``
+    and/or ``std`` (shapes broadcast; gradients flow to both: ∂/∂mean = 1, ∂/∂std = ε), or
+    two numbers and a ``size``. ``std`` must be ≥ 0."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal: with number mean and std, give size")
+        if std < 0:
+            raise ValueError(f"normal: std must be >= 0, got {std}")
+        return randn(*_size((size,), "normal")) * std + mean
+    m, sd = (x if isinstance(x, Tensor) else x for x in (mean, std))
+    if isinstance(sd, Tensor) and (sd.data < 0).any():
+        raise ValueError("normal: expects all elements of std >= 0")
+    if isinstance(sd, Tensor) and not isinstance(m, Tensor):
+        m = full(sd.shape, m, dtype=sd.dtype)
+    shape = np.broadcast_shapes(m.shape, sd.shape if isinstance(sd, Tensor) else ())
+    eps = randn(*shape, dtype=m.dtype if m.data.dtype.kind == "f" else None)
+    return m + sd * eps
+
+
+def bernoulli(a: Tensor, p: float | None = None) -> Tensor:
+    """0/1 samples with probability ``a`` (or the number ``p`` for every element), in ``a``'s
+    float dtype, as ``torch.bernoulli``. Not differentiable (the sample is detached)."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise NotImplementedForDTypeError(f"bernoulli: needs a floating tensor, got {a.dtype}")
+    prob = a.data if p is None else np.full(a.shape, p)
+    if not ((prob >= 0) & (prob <= 1)).all():
+        raise ValueError("bernoulli: probabilities must be in [0, 1]")
+    u = default_generator().random(a.shape)
+    return Tensor._from_op((u < prob).astype(a.data.dtype), None)
+
+
+def multinomial(a: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """Category indices (int64) drawn with the nonnegative weights ``a: (C,)`` or ``(N, C)``
+    per row -> ``(num_samples,)`` or ``(N, num_samples)``, as ``torch.multinomial``. Without
+    replacement each category is drawn at most once (the keys u^(1/w) of Efraimidis and
+    Spirakis, 2006, "Weighted random sampling with a reservoir", largest first)."""
+    a = _to_tensor(a)
+    if a.data.dtype.kind != "f":
+        raise DTypeError(f"multinomial: needs a floating tensor, got {a.dtype}")
+    if a.ndim not in (1, 2):
+        raise ShapeError(f"multinomial: weights must be 1-D or 2-D, got shape {a.shape}")
+    w = a.data.reshape(-1, a.shape[-1]).astype(np.float64)
+    n, c = w.shape
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("multinomial: weights must be finite and >= 0")
+    if (w.sum(1) <= 0).any():
+        raise ValueError("multinomial: every row needs a positive total weight")
+    if not replacement and num_samples > c:
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} > {c} samples without replacement"
+        )
+    rng = default_generator()
+    if replacement:
+        cdf = np.cumsum(w, axis=1)
+        u = rng.random((n, num_samples)) * cdf[:, -1:]
+        idx = (cdf[:, None, :] <= u[:, :, None]).sum(-1)
+        idx = np.minimum(idx, c - 1)
+    else:
+        with np.errstate(divide="ignore"):
+            keys = np.log(rng.random((n, c))) / w  # log u^(1/w); -inf for weight 0
+        idx = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return Tensor._from_op(idx.reshape(*a.shape[:-1], num_samples).astype(int64), None)
 
 
 def erf(a: Tensor) -> Tensor:
@@ -2874,6 +3153,10 @@ def addmm(
         )
     out = matmul(mat1, mat2)
     input = _to_tensor(input)
+    if input.data.dtype != out.data.dtype:  # PyTorch does not promote either
+        raise DTypeError(
+            f"addmm: input ({input.dtype}) and mat1/mat2 ({out.dtype}) must have the same dtype"
+        )
     try:
         shape = np.broadcast_shapes(input.shape, out.shape)
     except ValueError:
@@ -2928,4 +3211,63 @@ for _name in ("erf", "log2", "log10", "cumprod", "diag", "trace", "count_nonzero
 Tensor.nan_to_num = nan_to_num  # type: ignore[attr-defined]
 for _name in ("erf", "log2", "log10", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace_method(_name))
+
+
+def unique(
+    a: Tensor,
+    sorted: bool = True,  # noqa: A002 (PyTorch's name)
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct elements of ``a`` (flattened; with ``dim``, the distinct slices along
+    it), in ascending order, as ``torch.unique``: optionally also ``inverse`` (for each
+    element/slice the index of its value in the output; shape of ``a``, or ``(a.shape[dim],)``)
+    and ``counts``. NaNs are all distinct, as in PyTorch. Not differentiable. The output is
+    always sorted (``sorted=False`` is accepted; PyTorch's CPU result is sorted too)."""
+    a = _to_tensor(a)
+    if dim is None:
+        vals, inv, counts = np.unique(
+            a.data.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False
+        )
+        inv = inv.reshape(a.shape)
+    else:
+        d = _one_dim(dim, a.ndim, "unique")
+        vals, inv, counts = np.unique(
+            a.data, return_inverse=True, return_counts=True, axis=d, equal_nan=False
+        )
+        inv = inv.reshape(-1)
+    out = [Tensor._from_op(vals, None)]
+    if return_inverse:
+        out.append(Tensor._from_op(inv.astype(int64), None))
+    if return_counts:
+        out.append(Tensor._from_op(counts.astype(int64), None))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+Tensor.unique = unique
+
+
+def any_(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``torch.any``: whether any element (over ``dim``, all when None) is nonzero, as a bool
+    tensor. Exported as ``hosila.any`` (``any_`` here keeps Python's ``any`` usable)."""
+    return _to_tensor(a).any(dim, keepdim)
+
+
+def all_(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``torch.all``: whether every element (over ``dim``, all when None) is nonzero, as a
+    bool tensor. Exported as ``hosila.all``."""
+    return _to_tensor(a).all(dim, keepdim)
+
+
+# NumPy's axis= alias of dim (sum and mean take it in their signatures)
+for _name in (
+    "amax", "amin", "max", "min", "prod", "var", "std", "var_mean", "std_mean", "logsumexp",
+    "argmax", "argmin", "any", "all", "cumsum", "cumprod", "softmax", "log_softmax",
+    "count_nonzero", "any_", "all_",
+):  # fmt: skip
+    if _name in globals():
+        globals()[_name] = _with_axis_alias(globals()[_name])
+    if _name in Tensor.__dict__:
+        setattr(Tensor, _name, _with_axis_alias(Tensor.__dict__[_name]))
 del _name

@@ -78,9 +78,9 @@ def test_matmul_errors_name_both_shapes():
         hosila.ones(3, 4) @ hosila.ones(5, 2)
 
 
-def test_matmul_dtype_promotion():
-    assert (hosila.ones(2, 2) @ hosila.ones(2, 2, dtype=hosila.float64)).dtype == hosila.float64
-    assert (hosila.ones(2, 2, dtype=hosila.int64) @ hosila.ones(2, 2)).dtype == hosila.float32
+def test_matmul_dtypes():
+    # PyTorch refuses mixed dtypes in matmul (tests/tensor/test_parity_leftovers.py)
+    assert (hosila.ones(2, 2) @ hosila.ones(2, 2)).dtype == hosila.float32
     assert (
         hosila.ones(2, 2, dtype=hosila.int64) @ hosila.ones(2, dtype=hosila.int64)
     ).tolist() == [2, 2]
@@ -116,7 +116,5 @@ def test_einsum_errors():
         hosila.einsum("i,i->", a, a)
     with pytest.raises(ValueError, match="letter 'j' has sizes 3 and 2"):
         hosila.einsum("ij,jk->ik", a, a)
-    with pytest.raises(ValueError, match="not supported"):
-        hosila.einsum("ii->i", hosila.ones(2, 2))
     with pytest.raises(ValueError, match="names 2 operands"):
         hosila.einsum("ij,jk->ik", a)

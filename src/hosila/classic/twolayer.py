@@ -66,6 +66,9 @@ class TwoLayerNet:
     def forward(self, X: Any) -> Tensor:
         """Class scores (N, C) for X: (N, D)."""
         x = X if isinstance(X, Tensor) else hosila.tensor(np.asarray(X, dtype=np.float32))
+        weight = self.model[0].weight
+        if x.dtype != weight.dtype:  # Linear does not promote (as PyTorch)
+            x = x.to(weight.dtype)
         d = self.model[0].in_features
         if x.ndim != 2 or x.shape[1] != d:
             raise ValueError(f"TwoLayerNet: X must be (N, {d}), got {tuple(x.shape)}")

@@ -19,7 +19,7 @@ from hosila.ops import nn as N
 from hosila.ops.conv import conv2d
 from hosila.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from hosila.random import default_generator
-from hosila.tensor import Tensor, pad
+from hosila.tensor import DTypeError, Tensor, pad
 from hosila.tensor import log_softmax as _log_softmax
 from hosila.tensor import softmax as _softmax
 from hosila.tensor import where as _where
@@ -139,22 +139,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if b is not None and b.shape not in ((w.shape[0],), ()):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
-    x, w = _same_dtype(x, w)
-    if b is not None and b.data.dtype != x.data.dtype:
-        b = b.to(x.data.dtype)
+    for name, t in (("weight", w), ("bias", b)):
+        if t is not None and t.data.dtype != x.data.dtype:  # PyTorch does not promote either
+            raise DTypeError(
+                f"linear: input ({x.dtype}) and {name} ({t.dtype}) must have the same dtype; "
+                f"cast one with .to() (for a module: model.to(dtype) or model.double())"
+            )
     return N.Linear.apply(x, w, b)
 
 
 def _as_dtype(t: Tensor, dtype: Any) -> Tensor:
     """``t`` cast to ``dtype`` (a differentiable cast), or ``t`` itself when it has it."""
     return t if t.data.dtype == dtype else t.to(dtype)
-
-
-def _same_dtype(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    if a.data.dtype == b.data.dtype:
-        return a, b
-    d = np.promote_types(a.data.dtype, b.data.dtype)
-    return a.to(d), b.to(d)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -642,6 +638,7 @@ def cross_entropy(
     if isinstance(target, Tensor) and target.data.dtype.kind == "f":
         return _cross_entropy_probs(x, target, weight, reduction, label_smoothing)
     x2, t = _class_target(op, x, target, ignore_index)
+    _weight_dtype_check(op, weight, x)
     w = _class_weight(op, weight, x2.shape[1], x.data.dtype)
     loss = N.ClassNLL.apply(x2, t, w, ignore_index, label_smoothing, reduction, True)
     return _unflatten_none(loss, x) if reduction == "none" else loss
@@ -671,6 +668,16 @@ def _cross_entropy_probs(
     return _reduce(loss, reduction)
 
 
+def _weight_dtype_check(op: str, weight: Any, x: Tensor) -> None:
+    """A float ``weight`` tensor of another dtype than the input is refused, as PyTorch does
+    for class-index targets ("expected scalar type Float but found Double")."""
+    if isinstance(weight, Tensor) and weight.data.dtype.kind == "f" and weight.dtype != x.dtype:
+        raise DTypeError(
+            f"{op}: weight ({weight.dtype}) must have the input's dtype ({x.dtype}); cast it "
+            f"with .to()"
+        )
+
+
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -689,6 +696,7 @@ def nll_loss(
     x = _float_tensor(input, op)
     reduction = _reduction(op, reduction, size_average, reduce)
     x2, t = _class_target(op, x, target, ignore_index)
+    _weight_dtype_check(op, weight, x)
     w = _class_weight(op, weight, x2.shape[1], x.data.dtype)
     loss = N.ClassNLL.apply(x2, t, w, ignore_index, 0.0, reduction, False)
     return _unflatten_none(loss, x) if reduction == "none" else loss

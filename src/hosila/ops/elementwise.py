@@ -234,6 +234,26 @@ class FloorDivide(Function):
         raise RuntimeError("floor_divide: the derivative of // is not implemented (as in PyTorch)")
 
 
+class RoundedDiv(Function):
+    """``a / b`` rounded toward zero (``"trunc"``) or toward −inf (``"floor"``), PyTorch's
+    ``div(rounding_mode=)``. Integers stay integers (exact, no float round trip). The result
+    is piecewise constant, so both gradients are 0, as in PyTorch."""
+
+    def forward(self, a, b, mode):
+        xp = self.xp
+        if xp.result_type(a, b).kind in "iu":
+            q = xp.floor_divide(a, b)
+            if mode == "trunc":  # floor is one below trunc where the signs differ, inexact
+                q = q + ((xp.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+            return q
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.trunc(a / b) if mode == "trunc" else xp.floor_divide(a, b)
+
+    def backward(self, grad):
+        zero = self.xp.zeros_like(grad)  # the engine sums it back to each input's shape
+        return tuple(zero if need else None for need in self.needs_input_grad)
+
+
 # ---- activations ----------------------------------------------------------------------------
 
 

@@ -129,7 +129,8 @@ class Prod(Function):
 
 
 class VectorNorm(Function):
-    """‖a‖_p over ``axes``: (Σ|a|^p)^(1/p); p = inf is max|a|, p = 1 is Σ|a|.
+    """‖a‖_p over ``axes``: (Σ|a|^p)^(1/p); p = inf is max|a|, p = 1 is Σ|a|, p = 0 is
+    the number of nonzeros (gradient 0).
 
     d/da = sign(a)·|a|^(p−1) / ‖a‖^(p−1) (a/‖a‖ for p = 2), taken as 0 where ‖a‖ = 0, as
     PyTorch does; for p = ±inf the gradient is shared evenly between the tied extremes.
@@ -146,6 +147,8 @@ class VectorNorm(Function):
             out = xp.maximum.reduce(m, axis=axes, keepdims=True)
         elif p == float("-inf"):
             out = xp.minimum.reduce(m, axis=axes, keepdims=True)
+        elif p == 0:
+            out = xp.add.reduce(m != 0, axis=axes, keepdims=True, dtype=a.dtype)
         else:
             out = xp.add.reduce(m**p, axis=axes, keepdims=True) ** (1.0 / p)
         self.saved = (a, m, out)
@@ -157,6 +160,8 @@ class VectorNorm(Function):
         a, m, out = self.saved
         g = _keep(grad, self.axes, self.keepdim)
         p = self.p
+        if p == 0:  # a count: piecewise constant
+            return xp.zeros_like(a)
         if p == 1:
             return g * xp.sign(a)
         if p in (float("inf"), float("-inf")):

@@ -229,25 +229,117 @@ class Gather(Function):
         return full
 
 
-class Scatter(Function):
-    """``out = a`` with ``src`` written (or, with ``add``, added) along ``axis`` at ``index``:
-    for axis 1, ``out[i][index[i][j]] = src[i][j]`` (PyTorch's ``scatter``/``scatter_add``).
+class ScatterReduce(Function):
+    """PyTorch's ``scatter_reduce``: ``src[region]`` reduced into a copy of ``a`` along
+    ``axis`` at ``index`` with ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"``;
+    ``include_self`` says whether ``a``'s value at a position that receives something takes
+    part. Positions that receive nothing keep ``a``.
 
-    Backward: ``src`` gets the gradient at the positions it went to; ``a`` gets the gradient
-    everywhere for ``scatter_add`` and where it was not overwritten for ``scatter``.
+    Backward, per output position, over its contributors: sum gives each the gradient; mean
+    gives each g / n (n contributors); amax/amin share g evenly among the contributors equal
+    to the result; prod gives each g · (product of the others), which with one zero among
+    them is nonzero only for that zero, and with two or more zeros is 0 for all.
     """
 
-    def forward(self, a, src, index, axis, add=False):
+    def forward(self, a, src, index, axis, reduce, include_self):
         xp = self.xp
         grid = list(xp.ogrid[tuple(slice(n) for n in index.shape)])
         grid[axis] = index
-        self.where, self.add = tuple(grid), add
+        where = tuple(grid)
+        values = src[tuple(slice(n) for n in index.shape)]
+        count = xp.zeros(a.shape, dtype=xp.int64)
+        xp.add.at(count, where, 1)
+        out = a.copy()
+        if not include_self:
+            hit = count > 0
+            if reduce in ("sum", "mean"):
+                out[hit] = 0
+            elif reduce == "prod":
+                out[hit] = 1
+            else:
+                info = xp.finfo(a.dtype) if a.dtype.kind == "f" else xp.iinfo(a.dtype)
+                out[hit] = (
+                    (-xp.inf if a.dtype.kind == "f" else info.min)
+                    if reduce == "amax"
+                    else (xp.inf if a.dtype.kind == "f" else info.max)
+                )
+        ufunc = {
+            "sum": xp.add, "mean": xp.add, "prod": xp.multiply,
+            "amax": xp.maximum, "amin": xp.minimum,
+        }[reduce]  # fmt: skip
+        ufunc.at(out, where, values)
+        if reduce == "mean":
+            n = xp.maximum(count + (1 if include_self else 0), 1)
+            out = out / n if a.dtype.kind == "f" else xp.floor_divide(out, n).astype(a.dtype)
+        self.saved = (a, values, out, count)
+        self.where, self.reduce, self.include_self = where, reduce, include_self
+        self.src_shape = src.shape
+        return out
+
+    def backward(self, grad):
+        xp = self.xp
+        a, values, out, count = self.saved
+        where, reduce = self.where, self.reduce
+        selfc = (count == 0) | self.include_self  # a's value takes part
+        if reduce == "sum":
+            ga, gv = grad * selfc, grad[where]
+        elif reduce == "mean":
+            g = grad / xp.maximum(count + (1 if self.include_self else 0), 1)
+            ga, gv = xp.where(count == 0, grad, g * selfc), g[where]
+        elif reduce in ("amax", "amin"):
+            # PyTorch counts a tie of a's value even when include_self=False (then a gets
+            # no share, and the shares do not add up to g); done the same here
+            self_hit = a == out
+            src_hit = values == out[where]
+            n = self_hit.astype(grad.dtype)
+            xp.add.at(n, where, src_hit)
+            g = grad / xp.maximum(n, 1)
+            ga, gv = g * (self_hit & selfc), g[where] * src_hit
+        else:  # prod
+            zeros = (selfc & (a == 0)).astype(xp.int64)
+            xp.add.at(zeros, where, values == 0)
+            nonzero = xp.where(selfc & (a != 0), a, 1).astype(grad.dtype)
+            xp.multiply.at(nonzero, where, xp.where(values == 0, 1, values))
+
+            def part(x, g, z, p):
+                safe = xp.where(x == 0, 1, x)
+                return g * xp.where(x == 0, p * (z == 1), p / safe * (z == 0))
+
+            ga = part(a, grad, zeros, nonzero) * selfc
+            gv = part(values, grad[where], zeros[where], nonzero[where])
+        gs = None
+        if self.needs_input_grad[1]:
+            gs = xp.zeros(self.src_shape, dtype=grad.dtype)
+            gs[tuple(slice(n) for n in gv.shape)] = gv
+        return (ga if self.needs_input_grad[0] else None), gs
+
+
+class Scatter(Function):
+    """``out = a`` with ``src`` written (``reduce=None``), added (``"add"``) or multiplied
+    (``"multiply"``) along ``axis`` at ``index``: for axis 1, ``out[i][index[i][j]] =
+    src[i][j]`` (PyTorch's ``scatter``/``scatter_add``/``scatter(reduce=)``).
+
+    Backward: ``src`` gets the gradient at the positions it went to (not for "multiply",
+    where PyTorch has no derivative either); ``a`` gets the gradient everywhere for "add",
+    where it was not overwritten for a plain scatter, and times the product of the factors
+    scattered onto each position for "multiply".
+    """
+
+    def forward(self, a, src, index, axis, reduce=None):
+        xp = self.xp
+        grid = list(xp.ogrid[tuple(slice(n) for n in index.shape)])
+        grid[axis] = index
+        self.where, self.reduce = tuple(grid), reduce
         region = tuple(slice(n) for n in index.shape)
         self.src_shape = src.shape
         values = src[region] if src.ndim else src
         out = a.copy()
-        if add:
+        if reduce == "add":
             xp.add.at(out, self.where, values)
+        elif reduce == "multiply":
+            self.factor = xp.ones_like(a)
+            xp.multiply.at(self.factor, self.where, values)
+            out *= self.factor
         else:
             out[self.where] = values
         return out
@@ -257,7 +349,9 @@ class Scatter(Function):
         ga = gs = None
         if self.needs_input_grad[0]:
             ga = grad
-            if not self.add:
+            if self.reduce == "multiply":
+                ga = grad * self.factor
+            elif self.reduce is None:
                 ga = grad.copy()
                 ga[self.where] = 0
         if self.needs_input_grad[1]:
