@@ -12,7 +12,7 @@ from hosila.nn import functional as F
 from hosila.nn import init
 from hosila.nn.module import Module
 from hosila.nn.parameter import Parameter
-from hosila.tensor import Tensor, empty, get_default_dtype, ones, tensor, zeros
+from hosila.tensor import Tensor, get_default_dtype, ones, tensor, zeros
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
@@ -21,6 +21,25 @@ def _dtype(dtype: Any, device: Any, layer: str) -> Any:
     if device not in (None, "cpu"):
         raise ValueError(f"{layer}: only device='cpu' is supported, got {device!r}")
     return get_default_dtype() if dtype is None else dtype
+
+
+def _register_affine(
+    module: Module, shape: tuple[int, ...], affine: bool, bias: bool, d: Any
+) -> None:
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None where not wanted
+    (``affine=False``: neither; ``bias=False``: no bias), in PyTorch's order."""
+    weight = Parameter(ones(*shape, dtype=d)) if affine else None
+    module.register_parameter("weight", weight)
+    b = Parameter(zeros(*shape, dtype=d)) if affine and bias else None
+    module.register_parameter("bias", b)
+
+
+def _reset_affine(module: Module) -> None:
+    """Weight 1, bias 0 (PyTorch's defaults for every normalisation layer)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
 
 
 class _BatchNorm(Module):
@@ -51,15 +70,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         self.use_bias = bias and affine
-        if affine:
-            self.weight = Parameter(empty(num_features, dtype=d))
-            if bias:
-                self.bias = Parameter(empty(num_features, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), affine, bias, d)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=d))
             self.register_buffer("running_var", ones(num_features, dtype=d))
@@ -80,10 +91,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Running statistics reset; weight 1, bias 0 (PyTorch's defaults)."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -164,21 +172,10 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         d = _dtype(dtype, device, "LayerNorm")
-        if elementwise_affine:
-            self.weight = Parameter(ones(*self.normalized_shape, dtype=d))
-            if bias:
-                self.bias = Parameter(zeros(*self.normalized_shape, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, d)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
@@ -222,21 +219,10 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=d))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), affine, bias, d)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
