@@ -14,7 +14,7 @@ from typing import NoReturn
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for the ``hosila`` command and all its sub-commands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hosila",
         description="hosila: deep learning from first principles.",
     )
@@ -203,13 +203,14 @@ def _float_at_least(minimum: float, strict: bool) -> Callable[[str], float]:
     return parse
 
 
-def _one_line_errors(p: argparse.ArgumentParser) -> None:
-    """Report a bad option of this sub-command in one line (no usage block)."""
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports a bad option in one line (no usage block).
 
-    def error(message: str) -> NoReturn:
-        p.exit(2, f"{p.prog}: error: {message} (see '{p.prog} --help')\n")
+    ``add_subparsers`` makes every sub-command's parser of this class too, so the rule holds
+    for ``hosila`` and all its commands."""
 
-    p.error = error  # type: ignore[method-assign]
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -300,7 +301,6 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_run_train)
-    _one_line_errors(p)
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -340,7 +340,6 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "--out", metavar="DIR", help="also write evaluation.json, confusion.png, predictions.png"
     )
     p.set_defaults(func=_run_evaluate)
-    _one_line_errors(p)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
@@ -373,7 +372,6 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("images", metavar="IMAGE", nargs="+", help="image files (any Pillow format)")
     p.add_argument("--top", type=_positive_int, default=5, metavar="K", help="classes shown (5)")
     p.set_defaults(func=_run_predict)
-    _one_line_errors(p)
 
 
 def _run_predict(args: argparse.Namespace) -> int:
