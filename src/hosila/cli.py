@@ -203,6 +203,30 @@ def _float_at_least(minimum: float, strict: bool) -> Callable[[str], float]:
     return parse
 
 
+def out_folder(text: str) -> str:
+    """An argparse type for an output folder (``--out``): refuses, before any work
+    starts, a path that is an existing file, lies under a file, or whose nearest existing
+    folder cannot be written to. Returns the path unchanged (it is created later)."""
+    import os
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty path")
+    path = os.path.abspath(os.path.expanduser(text))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"{text!r} is an existing file, expected a folder")
+    probe = path
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    if not os.path.isdir(probe):
+        raise argparse.ArgumentTypeError(f"{text!r} lies under the file {probe!r}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r}: the folder {probe!r} is not writable")
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser that reports a bad option in one line (no usage block).
 
@@ -214,7 +238,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    from hosila.train.run import DATA_SETS, DEFAULT_CIFAR_ROOT, OPTIMIZERS, SCHEDULES
+    from hosila.data.sources import DATA_SETS, DEFAULT_CIFAR_ROOT
+    from hosila.train.run import OPTIMIZERS, SCHEDULES
 
     models = ["mlp", "twolayer", "convnet3", "lenet5", "vgg_bn", "smallcnn"]
     p = sub.add_parser(
@@ -319,7 +344,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    from hosila.train.run import DATA_SETS
+    from hosila.data.sources import DATA_SETS
 
     p = sub.add_parser(
         "evaluate",

@@ -30,11 +30,10 @@ import numpy as np
 import hosila
 from hosila.data import transforms as T
 from hosila.data._util import atomic_write
+from hosila.data.sources import DATA_SETS, read_split
 
-DATA_SETS = ("digits", "cifar10", "mnist", "folder")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SCHEDULES = ("none", "step", "cosine", "onecycle", "plateau")
-DEFAULT_CIFAR_ROOT = "~/.cache/hosila/cifar10"
 DEFAULT_LR = {
     "sgd": 0.01,
     "momentum": 0.01,
@@ -72,68 +71,6 @@ class Data:
 # ---- data --------------------------------------------------------------------------------
 
 
-def _digits_uint8(train: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    ds = hosila.data.Digits(train=train)
-    # counts 0..16 -> 0..255, so that the images are ordinary 8-bit grey images (as an
-    # image file given to `hosila predict` is)
-    data = ((ds.data.astype(np.uint16) * 255 + 8) // 16).astype(np.uint8)
-    return data, ds.targets, ds.classes
-
-
-def _folder(root: Path, size: tuple[int, int] | None, mode: str = "RGB") -> Any:
-    return hosila.data.ImageFolder(root, size=size, mode=mode)
-
-
-def _has_split_folders(root: Path) -> bool:
-    return (root / "train").is_dir()
-
-
-def _read_split(
-    data: str,
-    root: str | None,
-    train: bool,
-    size: tuple[int, int] | None = None,
-    mode: str = "RGB",
-) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
-    """One part of a data set as uint8 images, labels and class names (``None``: the
-    data set has no such part)."""
-    if data == "digits":
-        return _digits_uint8(train)
-    if data == "mnist":
-        if root is None:
-            raise ValueError("--data mnist needs --root DIR (the folder with the IDX files)")
-        ds = hosila.data.MNIST(root, train=train)
-        return ds.data, ds.targets, ds.classes
-    if data == "cifar10":
-        path = Path(root or DEFAULT_CIFAR_ROOT).expanduser()
-        official = (path / "cifar-10-batches-py").is_dir() or (
-            path / "cifar-10-python.tar.gz"
-        ).is_file()
-        if official or not _has_split_folders(path):
-            ds = hosila.data.CIFAR10(path, train=train)
-            return ds.data, ds.targets, ds.classes
-        folder = path / ("train" if train else "test")
-        if not folder.is_dir():
-            return None
-        ds = _folder(folder, size, mode)
-        return ds.data, ds.targets, ds.classes
-    if data == "folder":
-        if root is None:
-            raise ValueError("--data folder needs --root DIR (a folder of class folders)")
-        path = Path(root).expanduser()
-        if not path.is_dir():
-            raise FileNotFoundError(f"--root {path} is not a folder")
-        if _has_split_folders(path):
-            path = path / ("train" if train else "test")
-            if not path.is_dir():
-                return None
-        elif not train:
-            return None
-        ds = _folder(path, size, mode)
-        return ds.data, ds.targets, ds.classes
-    raise ValueError(f"--data must be one of {', '.join(DATA_SETS)}, got {data!r}")
-
-
 def _val_count(val_split: float, n: int) -> int:
     if val_split < 0:
         raise ValueError(f"--val-split must be >= 0, got {val_split}")
@@ -166,7 +103,7 @@ def load_data(
         test: also read the test part.
     """
     size = None if image_size is None else (int(image_size), int(image_size))
-    tr = _read_split(data, root, True, size)
+    tr = read_split(data, root, True, size)
     assert tr is not None
     x, y, classes = tr
     rng = np.random.default_rng(seed)
@@ -177,7 +114,7 @@ def load_data(
     val = (x[order[:k]], y[order[:k]]) if k else None
     keep = np.sort(order[k:])
     train = (x[keep], y[keep])
-    te = _read_split(data, root, False, size) if test else None
+    te = read_split(data, root, False, size) if test else None
     test_part = None
     if te is not None:
         if te[2] != classes:
@@ -548,9 +485,9 @@ def evaluate(
         raise ValueError(f"--split must be 'test' or 'train', got {split!r}")
     size = None if data == "digits" else tuple(prep["size"])
     mode = prep["mode"]
-    part = _read_split(data, root, split == "train", size, mode)  # type: ignore[arg-type]
+    part = read_split(data, root, split == "train", size, mode)  # type: ignore[arg-type]
     if part is None and split == "test" and data == "folder":
-        part = _read_split(data, root, True, size, mode)  # a plain folder of class folders
+        part = read_split(data, root, True, size, mode)  # a plain folder of class folders
     if part is None:
         raise ValueError(f"{data} at {root} has no {split} images")
     images, labels, classes = part
