@@ -2,9 +2,10 @@
 
 Each entry was chosen on validation data only (never the test set): a search on the
 validation split (the command's default size: 10 % of the training images, at most 1 000;
-seed 0) or cross-validation on the training images, as noted per entry; docs/classic.md gives the commands and the accuracies they reach. A data
-set without an entry (``folder``, ``mnist``) takes the centre of the search ranges of its
-features. ``lr_range`` / ``reg_range`` are what ``--search N`` draws from (log-uniformly).
+seed 0) or cross-validation on the training images, as noted per entry. docs/classic.md
+gives the commands and the accuracies they reach. A data set without an entry (``folder``,
+``mnist``) takes the centre of the search ranges of its features. ``lr_range`` /
+``reg_range`` are what ``--search N`` draws from (log-uniformly).
 """
 
 from __future__ import annotations
