@@ -35,42 +35,74 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "data",
         help="load a data set and describe it (builds the ImageFolder cache)",
-        description="Load a data set from its files and print its size, shapes and "
-        "class counts. For an image folder this decodes the images once and caches them.",
+        description="Load a data set from its files, the way every command opens it, and "
+        "print its size, shapes and class counts. ROOT may hold the official files or "
+        "image folders: ROOT/train/<class>/* and ROOT/test/<class>/* (the training part is "
+        "described, or the test part with --test), or ROOT/<class>/* for folder. An image "
+        "folder is decoded once and cached.",
     )
     p.add_argument("kind", choices=["digits", "cifar10", "cifar100", "mnist", "folder"])
-    p.add_argument("root", nargs="?", help="data folder (not needed for digits)")
+    p.add_argument(
+        "root",
+        nargs="?",
+        help="data folder (not for digits; cifar10 defaults to ~/.cache/hosila/cifar10)",
+    )
     p.add_argument("--test", action="store_true", help="the test part instead of training")
-    p.add_argument("--download", action="store_true", help="CIFAR: fetch the archive")
-    p.add_argument("--cache-dir", help="folder: where the decoded cache goes")
-    p.add_argument("--no-cache", action="store_true", help="folder: do not use a cache")
+    p.add_argument(
+        "--download", action="store_true", help="cifar10, cifar100, mnist: fetch the files"
+    )
+    p.add_argument(
+        "--cache-dir", type=out_folder, metavar="DIR", help="image folders: where the cache goes"
+    )
+    p.add_argument("--no-cache", action="store_true", help="image folders: no cache")
     p.set_defaults(func=_run_data)
 
 
 def _run_data(args: argparse.Namespace) -> int:
     import time
 
-    from hosila import data
+    from hosila.data import ImageFolder
+    from hosila.data.sources import open_split, uses_image_folder
 
-    if args.kind != "digits" and args.root is None:
-        raise ValueError(f"'hosila data {args.kind}' needs the data folder: ROOT")
+    kind = args.kind
+    if kind == "digits" and args.root is not None:
+        raise ValueError(f"'hosila data digits' takes no ROOT (the digits ship), got {args.root!r}")
+    if kind not in ("digits", "cifar10") and args.root is None:
+        raise ValueError(f"'hosila data {kind}' needs the data folder: ROOT")
+    if args.download and kind in ("digits", "folder"):
+        raise ValueError(f"--download fetches official files; 'hosila data {kind}' has none")
+    if args.no_cache and args.cache_dir is not None:
+        raise ValueError("--cache-dir says where the cache goes, --no-cache that there is none")
+    if (args.no_cache or args.cache_dir is not None) and not uses_image_folder(
+        kind, args.root, not args.test
+    ):
+        raise ValueError(
+            "--cache-dir/--no-cache apply to image folders; "
+            f"'hosila data {kind}{'' if args.root is None else ' ' + args.root}' reads "
+            "official files, which need no cache"
+        )
     start = time.perf_counter()
     train = not args.test
-    ds: data.ArrayDataset
-    if args.kind == "digits":
-        ds = data.Digits(train=train)
-    elif args.kind == "cifar10":
-        ds = data.CIFAR10(args.root, train=train, download=args.download)
-    elif args.kind == "cifar100":
-        ds = data.CIFAR100(args.root, train=train, download=args.download)
-    elif args.kind == "mnist":
-        ds = data.MNIST(args.root, train=train)
-    else:
-        ds = data.ImageFolder(args.root, cache=not args.no_cache, cache_dir=args.cache_dir)
+    ds = open_split(
+        kind,
+        args.root,
+        train,
+        cache=not args.no_cache,
+        cache_dir=args.cache_dir,
+        download=args.download,
+    )
+    if ds is None:
+        raise ValueError(
+            f"--test: {args.root} has no test part (expected {args.root}/test/<class>/* "
+            f"beside {args.root}/train/<class>/*)"
+        )
     seconds = time.perf_counter() - start
     print(ds.summary())
-    if isinstance(ds, data.ImageFolder) and ds.cache_path is not None:
-        print(f"  cache   {ds.cache_path} ({'read' if ds.from_cache else 'written'})")
+    print(f"  part    {'training' if train else 'test'}")
+    if isinstance(ds, ImageFolder):
+        print(f"  folder  {ds.root}")
+        if ds.cache_path is not None:
+            print(f"  cache   {ds.cache_path} ({'read' if ds.from_cache else 'written'})")
     print(f"loaded in {seconds:.2f} s")
     return 0
 
@@ -84,18 +116,38 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
         "decision_boundary.png and the graph of a small neuron (neuron.svg) into --out.",
     )
     p.add_argument("name", choices=["moons"])
-    p.add_argument("--out", default="runs/moons", help="output folder (default: runs/moons)")
     p.add_argument(
-        "--steps", "--epochs", dest="steps", type=int, default=100, help="training steps"
+        "--out",
+        type=out_folder,
+        default="runs/moons",
+        metavar="DIR",
+        help="output folder (default: runs/moons)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for the data and the weights")
+    p.add_argument(
+        "--steps",
+        "--epochs",
+        dest="steps",
+        type=_positive_int,
+        default=100,
+        metavar="N",
+        help="training steps (100)",
+    )
+    p.add_argument(
+        "--seed", type=_nonnegative_int, default=0, metavar="N", help="seed of data and weights"
+    )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (none either when the output is not a terminal)",
+    )
     p.set_defaults(func=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     from hosila.demo import run_moons
 
-    result = run_moons(out=args.out, steps=args.steps, seed=args.seed)
+    progress = not args.no_progress and sys.stdout.isatty()
+    result = run_moons(out=args.out, steps=args.steps, seed=args.seed, progress=progress)
     print(f"moons: final loss {result['loss']:.4f}, training accuracy {result['accuracy']:.0%}")
     for path in result["files"]:
         print(f"wrote {path}")
@@ -104,19 +156,52 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _add_classic_data(p: argparse.ArgumentParser) -> None:
     """The data options shared by ``knn`` and ``linear``."""
+    from hosila.classic._data import DATA_KINDS
+    from hosila.data.sources import DEFAULT_CIFAR_ROOT
+
     p.add_argument(
         "--data",
-        choices=["cifar10", "folder", "digits"],
+        choices=DATA_KINDS,
         default="cifar10",
-        help="cifar10: official python batches; folder: ROOT/train, ROOT/test image "
-        "folders (taken round robin over classes); digits: the 8x8 digits shipped "
-        "with hosila",
+        help="cifar10 (default): the official python batches, or a JPEG copy with train/ "
+        f"and test/ folders, in --root (default {DEFAULT_CIFAR_ROOT}); digits: the 8x8 "
+        "digits shipped with hosila; mnist: the IDX files in --root; folder: "
+        "--root/train/<class>/*, --root/test/<class>/*",
     )
-    p.add_argument("--root", help="data folder (not needed for digits)")
-    p.add_argument("--train-size", type=int, help="use the first N training images")
-    p.add_argument("--test-size", type=int, help="use the first N test images")
-    p.add_argument("--seed", type=int, default=0, help="seed of folds, splits, sampling")
-    p.add_argument("--out", help="folder for the plots (PNG)")
+    p.add_argument("--root", metavar="DIR", help="where the data set's files are (not digits)")
+    p.add_argument(
+        "--train-size",
+        type=_positive_int,
+        metavar="N",
+        help="use N training images: a seeded choice with every class in proportion",
+    )
+    p.add_argument(
+        "--test-size",
+        type=_positive_int,
+        metavar="N",
+        help="use N test images: a seeded choice with every class in proportion",
+    )
+    p.add_argument(
+        "--seed",
+        type=_nonnegative_int,
+        default=0,
+        metavar="N",
+        help="seed of the subsets, folds, splits and sampling (0)",
+    )
+    p.add_argument("--out", type=out_folder, metavar="DIR", help="folder for the plots (PNG)")
+
+
+def _count_or_fraction(text: str) -> float:
+    """--val-size: a count >= 1 or a fraction 0 < f < 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a count or a fraction < 1, got {text!r}"
+        ) from None
+    if not (0 < value < 1 or (value >= 1 and value.is_integer())):
+        raise argparse.ArgumentTypeError(f"expected a count or a fraction < 1, got {text!r}")
+    return value
 
 
 def _add_knn(sub: argparse._SubParsersAction) -> None:
@@ -124,13 +209,24 @@ def _add_knn(sub: argparse._SubParsersAction) -> None:
         "knn",
         help="k-nearest-neighbour classifier (cross-validated k)",
         description="Classify test images by their k nearest training images; with several "
-        "--k values and --cv FOLDS, k is chosen by cross-validation on the training images.",
+        "--k values, k is chosen by --cv FOLDS cross-validation on the training images.",
     )
     _add_classic_data(p)
     p.add_argument("--k", default="1", help="k, or a comma-separated list (default 1)")
     p.add_argument("--metric", choices=["l2", "l1"], default="l2")
-    p.add_argument("--cv", type=int, default=5, help="folds (0: no cross-validation)")
-    p.add_argument("--max-memory", type=float, default=128, help="MiB per distance block")
+    p.add_argument(
+        "--cv",
+        type=_nonnegative_int,
+        metavar="FOLDS",
+        help="folds for choosing among several k (default 5; 0: test every k)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=_float_at_least(0.0, True),
+        default=128,
+        metavar="MIB",
+        help="MiB per distance block (128)",
+    )
     p.set_defaults(func=lambda args: _classic("run_knn", args))
 
 
@@ -140,20 +236,47 @@ def _add_linear(sub: argparse._SubParsersAction) -> None:
         help="linear SVM / softmax classifier (or a two-layer net with --hidden)",
         description="Train a linear classifier by minibatch SGD on raw pixels or HOG + colour "
         "features, tune it on a validation split (--search N random trials), report the test "
-        "accuracy once and plot the weights as class templates.",
+        "accuracy once and plot the weights as class templates. Hyperparameters left out "
+        "take the values chosen per data set on its validation split (docs/classic.md).",
     )
     _add_classic_data(p)
-    p.add_argument("--loss", choices=["svm", "softmax"], default="svm")
+    p.add_argument("--loss", choices=["svm", "softmax"], help="the loss (default svm)")
     p.add_argument("--features", choices=["raw", "hog+color"], default="raw")
-    p.add_argument("--search", type=int, default=0, help="random-search trials (lr, reg)")
-    p.add_argument("--lr", type=float, help="learning rate (without --search)")
-    p.add_argument("--reg", type=float, help="regularisation strength (without --search)")
-    p.add_argument("--num-iters", type=int, default=1500, help="SGD steps")
-    p.add_argument("--batch-size", type=int, default=200)
-    p.add_argument("--val-size", type=int, default=1000, help="validation images from train")
-    p.add_argument("--hidden", type=int, help="train a two-layer net with this many hidden units")
-    p.add_argument("--epochs", type=int, default=10, help="two-layer net: epochs")
-    p.add_argument("--progress", action="store_true", help="progress bar for the features")
+    p.add_argument(
+        "--search", type=_nonnegative_int, default=0, metavar="N", help="random trials (lr, reg)"
+    )
+    p.add_argument(
+        "--lr", type=_float_at_least(0.0, True), help="learning rate (default: per data set)"
+    )
+    p.add_argument(
+        "--reg",
+        type=_float_at_least(0.0, False),
+        help="regularisation strength (default: per data set)",
+    )
+    p.add_argument(
+        "--num-iters", type=_positive_int, metavar="N", help="SGD steps (default: per data set)"
+    )
+    p.add_argument("--batch-size", type=_positive_int, default=200, metavar="N")
+    p.add_argument(
+        "--val-size",
+        type=_count_or_fraction,
+        metavar="N",
+        help="validation images held out of the training ones: a count or a fraction < 1 "
+        "(default 10 %%, at most 1000)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=_positive_int,
+        metavar="H",
+        help="train a two-layer net with this many hidden units",
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        metavar="N",
+        help="two-layer net: epochs (default: per data set)",
+    )
+    p.add_argument("--progress", action="store_true", help="progress bar for hog+color features")
     p.set_defaults(func=lambda args: _classic("run_linear", args))
 
 

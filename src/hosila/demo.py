@@ -53,6 +53,8 @@ def train_moons(
     """Train ``MLP(2, [16, 16, 1])`` on ``make_moons(n_samples, noise=0.1, seed=seed)``.
 
     Full-batch gradient descent for ``steps`` steps, learning rate ``1 - 0.9 k / steps``.
+    ``progress``: a tqdm bar on stderr, drawn only when stderr is a terminal (no carriage
+    returns in a log file or a pipe).
     """
     from tqdm.auto import tqdm
 
@@ -63,7 +65,7 @@ def train_moons(
     X, y = X_np.tolist(), y_np.tolist()
     model = MLP(2, [16, 16, 1], seed=seed)
     result = MoonsResult(model, X_np, y_np)
-    bar = tqdm(range(steps), desc="moons", disable=not progress, leave=True)
+    bar = tqdm(range(steps), desc="moons", disable=None if progress else True, leave=True)
     for k in bar:
         loss, acc = moons_loss(model, X, y)
         model.zero_grad()
@@ -131,16 +133,19 @@ def lecture_neuron() -> Value:
     return o
 
 
-def run_moons(out: str | Path = "runs/moons", steps: int = 100, seed: int = 0) -> dict:
+def run_moons(
+    out: str | Path = "runs/moons", steps: int = 100, seed: int = 0, progress: bool = True
+) -> dict:
     """The whole demo: train, plot ``decision_boundary.png``, draw ``neuron.svg`` into ``out``.
 
+    ``progress``: show the progress bar (only when its stream, stderr, is a terminal).
     Returns a dict with the final ``loss``, ``accuracy`` and the written ``files``. Without
     graphviz's ``dot`` program the neuron is saved as ``neuron.dot`` (DOT text) instead.
     """
     from hosila.viz import GraphvizNotFoundError, save_graph
 
     out = Path(out)
-    result = train_moons(steps=steps, seed=seed)
+    result = train_moons(steps=steps, seed=seed, progress=progress)
     files = [plot_decision_boundary(result, out / "decision_boundary.png")]
     neuron = lecture_neuron()
     try:

@@ -104,35 +104,54 @@ def test_knn_official_cifar_format(tmp_path, capsys):
     assert out.count("test accuracy") == 2 and _acc(out) == 1.0
 
 
-def test_knn_folder_layout_takes_classes_round_robin(tmp_path, capsys):
+def _write_tree(root: Path, names=("cat", "dog", "emu"), per_class=4, ext="png") -> Path:
+    """ROOT/{train,test}/<class>/*: each class a flat colour (the CIFAR-10 JPEG layout)."""
     for part in ("train", "test"):
-        for c, name in enumerate(["cat", "dog", "emu"]):
-            (tmp_path / part / name).mkdir(parents=True)
-            for i in range(4):
-                Image.fromarray(np.full((4, 4, 3), 60 * c + i, np.uint8)).save(
-                    tmp_path / part / name / f"{i}.png"
+        for c, name in enumerate(names):
+            (root / part / name).mkdir(parents=True)
+            for i in range(per_class):
+                Image.fromarray(np.full((4, 4, 3), 25 * c + i, np.uint8)).save(
+                    root / part / name / f"{i:04d}.{ext}"
                 )
-    assert (
-        main(
-            [
-                "knn",
-                "--data",
-                "folder",
-                "--root",
-                str(tmp_path),
-                "--train-size",
-                "6",
-                "--test-size",
-                "3",
-                "--cv",
-                "0",
-            ]
-        )
-        == 0
-    )
+    return root
+
+
+def test_knn_folder_layout_takes_a_stratified_subset(tmp_path, capsys):
+    _write_tree(tmp_path)
+    args = ["knn", "--data", "folder", "--root", str(tmp_path), "--train-size", "6"]
+    assert main([*args, "--test-size", "3"]) == 0
     out = capsys.readouterr().out
-    # with the class order kept, 6 training images would be only cats and dogs
+    # the first 6 images of a class-sorted folder would be cats and dogs only
     assert "6 training / 3 test images" in out and _acc(out) == 1.0
+
+
+def test_subsets_are_seeded_class_stratified_not_the_first_files(tmp_path):
+    from hosila.classic._data import load_splits
+
+    root = _write_cifar10(tmp_path / "c", n=40)
+    train, test = load_splits("cifar10", str(root), 100, 20, seed=0)
+    counts = np.bincount(train.labels, minlength=10)
+    full, _ = load_splits("cifar10", str(root), None, None)
+    expected = np.bincount(full.labels, minlength=10) * 100 / 200
+    assert np.all(np.abs(counts - expected) < 1)  # every class in proportion
+    first = full.images[:100]
+    assert not np.array_equal(train.images, first)  # not the first 100 in file order
+    again, _ = load_splits("cifar10", str(root), 100, 20, seed=0)
+    other, _ = load_splits("cifar10", str(root), 100, 20, seed=1)
+    assert np.array_equal(again.images, train.images)
+    assert not np.array_equal(other.images, train.images)
+    assert len(test.labels) == 20
+
+
+def test_knn_and_linear_read_the_cifar10_jpeg_copy(tmp_path, capsys):
+    names = [n.decode() for n in NAMES]
+    root = _write_tree(tmp_path / "jpg", names=names, per_class=3, ext="jpg")
+    assert main(["knn", "--data", "cifar10", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "30 training / 30 test images, 48 values each" in out and _acc(out) == 1.0
+    args = ["linear", "--data", "cifar10", "--root", str(root), "--val-size", "0.2"]
+    assert main([*args, "--num-iters", "30"]) == 0
+    assert "24 train / 6 validation / 30 test" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("loss", ["svm", "softmax"])
@@ -219,12 +238,23 @@ def test_linear_hog_color_and_two_layer_on_digits(capsys):
         (["knn", "--data", "digits", "--k", "1,x"], "--k must be a comma-separated list"),
         (["knn", "--data", "digits", "--k", "0"], "--k must be a comma-separated list"),
         (["knn", "--data", "digits", "--k", "5000", "--cv", "0"], "--k 5000 is larger"),
-        (["knn", "--data", "digits", "--cv", "1"], "--cv must be 0"),
-        (["knn", "--data", "digits", "--train-size", "0"], "--train-size must be between"),
-        (["knn", "--data", "cifar10"], "--data cifar10 needs --root DIR"),
-        (["linear", "--data", "digits", "--num-iters", "0"], "--num-iters must be >= 1"),
-        (["linear", "--data", "digits", "--search", "-1"], "--search must be >= 0"),
-        (["linear", "--data", "digits", "--val-size", "5000"], "--val-size must be between"),
+        (["knn", "--data", "digits", "--k", "1,3", "--cv", "1"], "--cv must be 0"),
+        (["knn", "--data", "digits", "--test-size", "5000"], "--test-size must be between"),
+        (["knn", "--data", "digits", "--root", "x"], "--root is not used by --data digits"),
+        (["knn", "--data", "digits", "--k", "3", "--cv", "5"], "chooses k among several"),
+        (["knn", "--data", "digits", "--k", "3", "--out", "o"], "--out writes the cross-valid"),
+        (["knn", "--data", "digits", "--k", "1,3", "--cv", "0", "--out", "o"], "--out writes"),
+        (["linear", "--data", "digits", "--val-size", "5000"], "--val-size must leave"),
+        (["linear", "--data", "digits", "--root", "x"], "--root is not used by --data digits"),
+        (["linear", "--data", "digits", "--search", "2", "--lr", "0.1"], "give one or the other"),
+        (["linear", "--data", "digits", "--search", "2", "--reg", "0"], "give one or the other"),
+        (["linear", "--data", "digits", "--epochs", "3"], "--epochs is for the two-layer net"),
+        (["linear", "--data", "digits", "--hidden", "8", "--loss", "svm"], "--loss is for the"),
+        (["linear", "--data", "digits", "--hidden", "8", "--search", "2"], "--search is for the"),
+        (["linear", "--data", "digits", "--hidden", "8", "--num-iters", "9"], "--num-iters is"),
+        (["linear", "--data", "digits", "--hidden", "8", "--out", "o"], "not with --hidden"),
+        (["linear", "--data", "digits", "--features", "hog+color", "--out", "o"], "--out writes"),
+        (["linear", "--data", "digits", "--progress"], "--progress shows the feature"),
     ],
 )
 def test_bad_options_are_one_line_errors(capsys, args, message):
@@ -234,10 +264,72 @@ def test_bad_options_are_one_line_errors(capsys, args, message):
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["knn", "--train-size", "0"], "argument --train-size: expected a positive integer"),
+        (["knn", "--seed", "-1"], "argument --seed: expected an integer >= 0"),
+        (["knn", "--cv", "-2"], "argument --cv: expected an integer >= 0"),
+        (["knn", "--max-memory", "0"], "argument --max-memory: expected a finite number > 0"),
+        (["linear", "--seed", "-3"], "argument --seed: expected an integer >= 0"),
+        (["linear", "--num-iters", "0"], "argument --num-iters: expected a positive integer"),
+        (["linear", "--search", "-1"], "argument --search: expected an integer >= 0"),
+        (["linear", "--val-size", "1.5"], "argument --val-size: expected a count or a fraction"),
+        (["linear", "--lr", "-1"], "argument --lr: expected a finite number > 0"),
+        (["linear", "--hidden", "0"], "argument --hidden: expected a positive integer"),
+    ],
+)
+def test_bad_values_are_refused_by_the_parser(capsys, args, message):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hosila {args[0]}: error:") and message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["knn", "linear"])
+def test_out_that_is_a_file_or_under_a_file_is_refused_before_work(tmp_path, capsys, command):
+    file = tmp_path / "taken"
+    file.write_text("not a folder")
+    for out, message in ((file, "is an existing file"), (file / "sub", "lies under the file")):
+        with pytest.raises(SystemExit):
+            main([command, "--data", "digits", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+        assert "data:" not in capsys.readouterr().out  # no work started
+
+
+def test_linear_digits_defaults_use_most_images_and_beat_the_old_ones(capsys):
+    for loss, floor in (("svm", 0.93), ("softmax", 0.93)):
+        assert main(["linear", "--data", "digits", "--loss", loss]) == 0
+        out = capsys.readouterr().out
+        # the old fixed --val-size 1000 left 438 of the 1 438 training images
+        assert "1294 train / 144 validation / 359 test" in out
+        assert _acc(out) > floor, out
+
+
+def test_wrong_root_describes_both_layouts_and_the_options(tmp_path, capsys):
+    for command in ("knn", "linear"):
+        assert main([command, "--data", "cifar10", "--root", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"hosila {command}: error: --root {tmp_path}")
+        for part in ("cifar-10-batches-py", "cifar-10-python.tar.gz", "train/<class>",
+                     "test/<class>", "--root DIR", "--download"):  # fmt: skip
+            assert part in err
+        assert "CIFAR10(" not in err and err.count("\n") == 1
+
+
 def test_missing_folder_is_one_line_error(tmp_path, capsys):
     assert main(["knn", "--data", "folder", "--root", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "ROOT/train and ROOT/test" in err and err.count("\n") == 1
+    assert "no class sub-folders" in err and f"{tmp_path}/train/<class>/*" in err
+    assert "ImageFolder(" not in err and err.count("\n") == 1
+    (tmp_path / "cat").mkdir()
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "cat" / "0.png")
+    assert main(["knn", "--data", "folder", "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no test part" in err and "ROOT/test/<class>/*" in err and err.count("\n") == 1
 
 
 def test_unknown_choice_is_rejected_by_the_parser(capsys):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hosila.classic import KNearestNeighbor, cross_validate, log_uniform, plot_cv
-from hosila.classic._data import round_robin_order, validation_split
+from hosila.classic._data import val_count, validation_split
 
 
 def _two_clusters(n=30, seed=0):
@@ -111,12 +111,13 @@ def test_plot_cv_writes_png(tmp_path):
         plot_cv(res, "metric", str(path))
 
 
-def test_round_robin_order_is_class_balanced():
-    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])  # ImageFolder order: sorted by class
-    order = round_robin_order(labels)
-    assert order.tolist() == [0, 3, 6, 1, 4, 7, 2, 5, 8]
-    uneven = np.array([0, 0, 0, 1, 2, 2])
-    assert round_robin_order(uneven).tolist() == [0, 3, 4, 1, 5, 2]
+def test_val_count_default_is_a_fraction_for_small_data_sets():
+    assert val_count(None, 1438) == 144  # the digits: 10 %, not 1 000 of 1 438
+    assert val_count(None, 50_000) == 1000  # CIFAR-10: the course's 1 000
+    assert val_count(0.25, 100) == 25 and val_count(30.0, 100) == 30
+    for bad in (100, 0.0, 2.5):
+        with pytest.raises(ValueError, match="--val-size"):
+            val_count(bad, 100)
 
 
 def test_validation_split_is_seeded_and_disjoint():

@@ -1,4 +1,7 @@
-"""What ``hosila knn`` and ``hosila linear`` do (the parsers live in ``hosila/cli.py``)."""
+"""What ``hosila knn`` and ``hosila linear`` do (the parsers live in ``hosila/cli.py``).
+
+Every option is checked, and every combination that would be silently ignored is refused,
+before any data are read."""
 
 from __future__ import annotations
 
@@ -26,6 +29,15 @@ def _flat(images: np.ndarray) -> np.ndarray:
     return images.reshape(images.shape[0], -1)
 
 
+def _check_data_options(args: argparse.Namespace) -> None:
+    """Refuse --root with the built-in digits (the data sets' own checks are in
+    hosila.data.sources)."""
+    if args.data == "digits" and args.root is not None:
+        raise ValueError(
+            f"--root is not used by --data digits (the digits ship with hosila), got {args.root!r}"
+        )
+
+
 def run_knn(args: argparse.Namespace) -> int:
     """Cross-validate k (optional), then report the test accuracy."""
     from hosila.classic._data import load_splits
@@ -33,12 +45,24 @@ def run_knn(args: argparse.Namespace) -> int:
     from hosila.classic.model_selection import cross_validate, plot_cv
 
     ks = parse_ks(args.k)
+    _check_data_options(args)
     if args.cv is not None and args.cv == 1:
         raise ValueError("--cv must be 0 (no cross-validation) or at least 2 folds, got 1")
+    if args.cv and len(ks) == 1:
+        raise ValueError(
+            f"--cv {args.cv} chooses k among several values: give a list (--k 1,3,5), or "
+            f"leave --cv out for the single k {ks[0]}"
+        )
+    folds = (5 if len(ks) > 1 else 0) if args.cv is None else args.cv
+    if args.out is not None and not folds:
+        raise ValueError(
+            "--out writes the cross-validation plot: it needs several --k values and "
+            "--cv FOLDS >= 2 (the default 5)"
+        )
     if args.max_memory <= 0:
         raise ValueError(f"--max-memory must be > 0 (MiB), got {args.max_memory}")
     t0 = time.perf_counter()
-    train, test = load_splits(args.data, args.root, args.train_size, args.test_size)
+    train, test = load_splits(args.data, args.root, args.train_size, args.test_size, args.seed)
     Xtr, Xte = _flat(train.images), _flat(test.images)
     if max(ks) > len(Xtr):
         raise ValueError(f"--k {max(ks)} is larger than the {len(Xtr)} training images")
@@ -52,16 +76,16 @@ def run_knn(args: argparse.Namespace) -> int:
         return KNearestNeighbor(k=k, metric=args.metric, max_memory=mem)
 
     chosen = ks[0]
-    if args.cv and len(ks) > 1:
-        res = cross_validate(make, Xtr, train.labels, folds=args.cv, grid={"k": ks}, seed=args.seed)
-        print(f"{args.cv}-fold cross-validation on the training images:")
+    if folds:
+        res = cross_validate(make, Xtr, train.labels, folds=folds, grid={"k": ks}, seed=args.seed)
+        print(f"{folds}-fold cross-validation on the training images:")
         for r in res.results:
             print(f"  k = {r['params']['k']:<4d} accuracy {r['mean']:.4f} +- {r['std']:.4f}")
         chosen = res.best_params["k"]
         print(f"best k by cross-validation: {chosen}")
         if args.out:
             path = os.path.join(args.out, f"knn_cv_{args.metric}.png")
-            plot_cv(res, "k", path, title=f"{args.cv}-fold cross-validation ({args.metric})")
+            plot_cv(res, "k", path, title=f"{folds}-fold cross-validation ({args.metric})")
             print(f"plot: {path}")
         to_test = [chosen]
     else:
@@ -90,7 +114,7 @@ def _features(kind: str, images: list[np.ndarray], progress: bool) -> list[np.nd
         return [(x - mean) / std for x in flat]
     if images[0].ndim == 4:
         feats = [extract_features(x, progress=progress) for x in images]
-    else:  # grey images (digits): HOG only, with cells that fit 8x8 images
+    else:  # grey images (digits, MNIST): HOG only, with cells that fit small images
         feats = [
             extract_features(x, (lambda b: hog_features(b, cell_size=4),), progress=progress)
             for x in images
@@ -99,23 +123,62 @@ def _features(kind: str, images: list[np.ndarray], progress: bool) -> list[np.nd
     return [scaler.transform(f) for f in feats]
 
 
+def _check_linear_options(args: argparse.Namespace) -> None:
+    """Refuse option combinations that ``hosila linear`` would otherwise ignore."""
+    _check_data_options(args)
+    if args.hidden is not None:
+        for name, given in (
+            ("--loss", args.loss is not None),
+            ("--search", args.search != 0),
+            ("--num-iters", args.num_iters is not None),
+        ):
+            if given:
+                raise ValueError(
+                    f"{name} is for the linear classifiers; --hidden trains the two-layer "
+                    f"net (softmax loss, --epochs, --lr, --reg)"
+                )
+        if args.out is not None:
+            raise ValueError("--out writes the linear weights as templates; not with --hidden")
+    elif args.epochs is not None:
+        raise ValueError("--epochs is for the two-layer net: give --hidden H too")
+    if args.search and (args.lr is not None or args.reg is not None):
+        raise ValueError(
+            "--lr/--reg fix the hyperparameters, --search N draws them: give one or the other"
+        )
+    if args.out is not None and args.features != "raw":
+        raise ValueError("--out writes the weights as image templates: only with --features raw")
+    if args.progress and args.features == "raw":
+        raise ValueError("--progress shows the feature extraction: only with --features hog+color")
+
+
 def run_linear(args: argparse.Namespace) -> int:
     """Train a linear SVM / softmax classifier (or a two-layer net with --hidden) with a
-    validation split and an optional random search, then report the test accuracy."""
-    from hosila.classic._data import load_splits, validation_split
+    validation split and an optional random search, then report the test accuracy.
+
+    Hyperparameters not given come from :mod:`hosila.classic.defaults` (per data set,
+    features and loss, chosen by a search on the validation split)."""
+    from hosila.classic import defaults
+    from hosila.classic._data import load_splits, val_count, validation_split
     from hosila.classic.linear import LinearSVM, SoftmaxClassifier, plot_templates, random_search
     from hosila.classic.twolayer import TwoLayerNet
 
-    for name in ("num_iters", "batch_size", "val_size"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    for name in ("num_iters", "batch_size", "hidden", "epochs"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     if args.search < 0:
         raise ValueError(f"--search must be >= 0 (number of trials), got {args.search}")
-    if args.hidden is not None and args.hidden < 1:
-        raise ValueError(f"--hidden must be >= 1, got {args.hidden}")
+    for name in ("lr", "reg"):
+        value = getattr(args, name)
+        if value is not None and not (value >= 0 if name == "reg" else value > 0):
+            raise ValueError(f"--{name} must be {'>= 0' if name == 'reg' else '> 0'}, got {value}")
+    if args.val_size is not None and not args.val_size > 0:
+        raise ValueError(f"--val-size must be a count or a fraction < 1, got {args.val_size}")
+    _check_linear_options(args)
     t0 = time.perf_counter()
-    train, test = load_splits(args.data, args.root, args.train_size, args.test_size)
-    Xtr, ytr, Xval, yval = validation_split(train.images, train.labels, args.val_size, args.seed)
+    train, test = load_splits(args.data, args.root, args.train_size, args.test_size, args.seed)
+    n_val = val_count(args.val_size, len(train.labels))
+    Xtr, ytr, Xval, yval = validation_split(train.images, train.labels, n_val, args.seed)
     Xtr, Xval, Xte = _features(args.features, [Xtr, Xval, test.images], args.progress)
     yte = test.labels
     print(
@@ -123,9 +186,11 @@ def run_linear(args: argparse.Namespace) -> int:
         f"features {args.features} ({Xtr.shape[1]} values)"
     )
     if args.hidden is not None:
+        d = defaults.two_layer_defaults(args.data, args.features)
+        lr = args.lr if args.lr is not None else d["lr"]
+        reg = args.reg if args.reg is not None else d["reg"]
+        epochs = args.epochs if args.epochs is not None else d["epochs"]
         net = TwoLayerNet(Xtr.shape[1], args.hidden, len(train.classes), seed=args.seed)
-        lr = args.lr if args.lr is not None else 1e-3
-        reg = args.reg if args.reg is not None else 1e-4
         net.train(
             Xtr,
             ytr,
@@ -133,22 +198,21 @@ def run_linear(args: argparse.Namespace) -> int:
             yval,
             learning_rate=lr,
             weight_decay=reg,
-            epochs=args.epochs,
+            epochs=epochs,
             batch_size=args.batch_size,
             verbose=True,
         )
         print(
-            f"two-layer net ({args.hidden} hidden, lr {lr:g}, weight decay {reg:g}): "
-            f"train {net.score(Xtr, ytr):.4f} val {net.score(Xval, yval):.4f}"
+            f"two-layer net ({args.hidden} hidden, lr {lr:g}, weight decay {reg:g}, "
+            f"{epochs} epochs): train {net.score(Xtr, ytr):.4f} val {net.score(Xval, yval):.4f}"
         )
         print(f"test accuracy: {net.score(Xte, yte):.4f}")
         print(f"total time {time.perf_counter() - t0:.1f} s")
         return 0
-    cls = LinearSVM if args.loss == "svm" else SoftmaxClassifier
-    defaults = {  # (learning rates, regs) searched on log scales, per feature kind
-        "raw": ((1e-4, 2e-3), (1e-2, 1e0)),
-        "hog+color": ((1e-3, 1e-1), (1e-4, 1e0)),
-    }[args.features]
+    loss = args.loss or "svm"
+    cls = LinearSVM if loss == "svm" else SoftmaxClassifier
+    d = defaults.linear_defaults(args.data, args.features, loss)
+    num_iters = args.num_iters if args.num_iters is not None else d["num_iters"]
     if args.search:
         res = random_search(
             lambda: cls(seed=args.seed),
@@ -156,10 +220,10 @@ def run_linear(args: argparse.Namespace) -> int:
             ytr,
             Xval,
             yval,
-            learning_rates=defaults[0],
-            regs=defaults[1],
+            learning_rates=d["lr_range"],
+            regs=d["reg_range"],
             n_iter=args.search,
-            num_iters=args.num_iters,
+            num_iters=num_iters,
             batch_size=args.batch_size,
             seed=args.seed,
             verbose=True,
@@ -167,17 +231,17 @@ def run_linear(args: argparse.Namespace) -> int:
         model = res.best_model
         lr, reg = res.best_params["learning_rate"], res.best_params["reg"]
     else:
-        lr = args.lr if args.lr is not None else float(np.sqrt(np.prod(defaults[0])))
-        reg = args.reg if args.reg is not None else float(np.sqrt(np.prod(defaults[1])))
+        lr = args.lr if args.lr is not None else d["lr"]
+        reg = args.reg if args.reg is not None else d["reg"]
         model = cls(seed=args.seed)
-        model.train(Xtr, ytr, lr, reg, args.num_iters, args.batch_size)
+        model.train(Xtr, ytr, lr, reg, num_iters, args.batch_size)
     print(
-        f"{args.loss} (lr {lr:.3g}, reg {reg:.3g}): train {model.score(Xtr, ytr):.4f} "
-        f"val {model.score(Xval, yval):.4f}"
+        f"{loss} (lr {lr:.3g}, reg {reg:.3g}, {num_iters} steps): "
+        f"train {model.score(Xtr, ytr):.4f} val {model.score(Xval, yval):.4f}"
     )
     print(f"test accuracy: {model.score(Xte, yte):.4f}")
-    if args.out and args.features == "raw":
-        path = os.path.join(args.out, f"{args.loss}_templates.png")
+    if args.out:
+        path = os.path.join(args.out, f"{loss}_templates.png")
         plot_templates(model.templates(), path, tuple(train.images.shape[1:]), train.classes)
         print(f"weights as templates: {path}")
     print(f"total time {time.perf_counter() - t0:.1f} s")
