@@ -108,7 +108,7 @@ def test_torch_style_data_pipeline_runs_unchanged():
     x = hosila.tensor(np.arange(20.0, dtype=np.float32).reshape(10, 2))
     y = hosila.tensor(np.arange(10))
     train, val = random_split(TensorDataset(x, y), [8, 2])
-    loader = DataLoader(train, batch_size=4, shuffle=True, num_workers=0)
+    loader = DataLoader(train, batch_size=4, shuffle=True, num_workers=0, pin_memory=True)
     seen = []
     for xb, yb in loader:
         assert xb.shape == (4, 2) and yb.shape == (4,)
