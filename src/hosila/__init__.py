@@ -6,9 +6,36 @@ Two engines share one vocabulary (``.data``, ``.grad``, ``.backward()``):
   (the micrograd layer, ``hosila/engine.py``);
 * :class:`hosila.Tensor` — the same idea over NumPy arrays, with PyTorch's names
   (``hosila/tensor.py``).
+
+``import hosila`` loads the engines, ``hosila.nn``, ``hosila.optim`` and ``hosila.linalg``.
+The other public subpackages (``hosila.data``, ``hosila.classic``, ``hosila.models``,
+``hosila.train``, ``hosila.viz``, ``hosila.utils`` with ``hosila.utils.data``, ...) are
+attributes too, imported on first use (PEP 562), so ``import hosila`` stays fast and does not
+load matplotlib or Pillow.
 """
 
+import importlib as _importlib
+from types import ModuleType as _ModuleType
+
 __version__ = "0.1.0"
+
+# public subpackages imported on first attribute access: name -> module
+_LAZY = {
+    name: f"hosila.{name}"
+    for name in ("classic", "cli", "data", "demo", "models", "ops", "train", "utils", "viz")
+}
+
+
+def __getattr__(name: str) -> _ModuleType:
+    """``hosila.data``, ``hosila.models``, ...: the subpackage, imported on first use."""
+    if name in _LAZY:
+        return _importlib.import_module(_LAZY[name])  # (which also sets hosila.<name>)
+    raise AttributeError(f"module 'hosila' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 from hosila import autograd, random  # noqa: E402  (autograd before tensor: see tensor.py)
 from hosila.autograd import (  # noqa: E402

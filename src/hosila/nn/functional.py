@@ -9,6 +9,7 @@ functions are the fast ones of ``hosila.ops.conv`` / ``hosila.ops.pool``, re-exp
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,6 +74,12 @@ __all__ = [
 class TargetError(ValueError, IndexError):
     """A loss's target holds a class index out of range: a ValueError (and an IndexError,
     PyTorch's type for it)."""
+
+
+class RangeError(ValueError, RuntimeError):
+    """A loss's input or target holds values outside the range the loss is defined on (the
+    probabilities of binary cross-entropy outside [0, 1], NaN included): a ValueError (and a
+    RuntimeError, PyTorch's type for it)."""
 
 
 # ---- argument checks ------------------------------------------------------------------------
@@ -736,7 +743,10 @@ def multi_margin_loss(
 # ---- regression and binary losses ------------------------------------------------------------
 
 
-def _pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+def _pair(op: str, input: Any, target: Any, warn_size: bool = True) -> tuple[Tensor, Tensor]:
+    """input and target of an elementwise loss; as PyTorch, a target of another shape that
+    broadcasts is used but warned about (a (N, 1) prediction against a (N,) target gives an
+    (N, N) loss), unless ``warn_size`` is False (kl_div, which PyTorch does not warn for)."""
     x = _float_tensor(input, op)
     t = _tensor(target, op, "target")
     try:
@@ -745,6 +755,14 @@ def _pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
         raise ValueError(
             f"{op}: target of shape {t.shape} does not broadcast with input of shape {x.shape}"
         ) from None
+    if warn_size and t.shape != x.shape:
+        warnings.warn(
+            f"{op}: Using a target size ({t.shape}) that is different to the input size "
+            f"({x.shape}). This will likely lead to incorrect results due to broadcasting. "
+            f"Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
     if t.data.dtype.kind != "f":
         t = t.to(x.data.dtype)
     return x, t
@@ -856,7 +874,16 @@ def kl_div(
         mode = "batchmean"
     else:
         mode = _reduction(op, reduction, size_average, reduce)
-    x, t = _pair(op, input, target)
+        if reduction == "mean" and size_average is None and reduce is None:
+            warnings.warn(  # PyTorch's warning, word for word
+                "reduction: 'mean' divides the total loss by both the batch size and the "
+                "support size.'batchmean' divides only by the batch size, and aligns with the "
+                "KL div math definition.'mean' will be changed to behave the same as "
+                "'batchmean' in the next major release.",
+                UserWarning,
+                stacklevel=2,
+            )
+    x, t = _pair(op, input, target, warn_size=False)
     if log_target:
         loss = t.exp() * (t - x)
     else:
@@ -878,7 +905,9 @@ def binary_cross_entropy(
 ) -> Tensor:
     """−w (t log x + (1 − t) log(1 − x)) for probabilities x in [0, 1] (logs clamped at −100).
 
-    input and target: the same shape; weight broadcasts to it.
+    input and target: the same shape, every element in [0, 1] (else a :class:`RangeError`, a
+    ValueError and RuntimeError, as PyTorch's RuntimeError; NaN is out of range too); weight
+    broadcasts to it.
     """
     op = "binary_cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
@@ -888,8 +917,13 @@ def binary_cross_entropy(
         raise ValueError(f"{op}: target size {t.shape} must be the same as input size {x.shape}")
     if t.data.dtype != x.data.dtype:
         t = t.to(x.data.dtype)
-    if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1")
+    for name, a in (("input", x.data), ("target", t.data)):
+        inside = (a >= 0) & (a <= 1)  # False for NaN
+        if not inside.all():
+            raise RangeError(
+                f"{op}: all elements of {name} should be between 0 and 1, got "
+                f"{float(a[~inside].flat[0])} ({int((~inside).sum())} of {a.size} outside)"
+            )
     loss = N.BCELoss.apply(x, t)
     if weight is not None:
         loss = loss * _as_dtype(_tensor(weight, op, "weight"), loss.data.dtype)

@@ -1,4 +1,10 @@
-"""Process-level helpers that make hosila faster but change global state (opt-in).
+"""``hosila.utils``: process-level helpers, and ``hosila.utils.data`` (as ``torch.utils.data``).
+
+``hosila.utils.data`` holds the data-set classes and the DataLoader of :mod:`hosila.data`
+under PyTorch's names, so ``from hosila.utils.data import DataLoader, TensorDataset`` works as
+``from torch.utils.data import ...`` does; it is imported on first use.
+
+Process-level helpers that make hosila faster but change global state (opt-in):
 
 ``retain_freed_memory()`` tells the C allocator (glibc's malloc) to keep memory that NumPy
 frees and hand it back for the next array, instead of returning it to the operating system.
@@ -23,9 +29,23 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib
 import sys
+from types import ModuleType
 
-__all__ = ["retain_freed_memory"]
+__all__ = ["data", "retain_freed_memory"]
+
+
+def __getattr__(name: str) -> ModuleType:
+    """``hosila.utils.data``, imported on first use (PEP 562)."""
+    if name == "data":
+        return importlib.import_module("hosila.utils.data")
+    raise AttributeError(f"module 'hosila.utils' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"data"})
+
 
 # mallopt parameter numbers from glibc's <malloc.h>
 _M_TRIM_THRESHOLD = -1
