@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
 import os
 import pickle
@@ -466,7 +465,8 @@ def main() -> None:
     errors = [n for n, r in outcomes.items() if r.startswith("error")]
     print(f"crafted not refused: {bad or 'none'}; other exceptions: {errors or 'none'}")
     print(
-        f"peak memory of the corpus run above its baseline: {report['peak_above_baseline'] / 2**20:.1f} MiB"
+        f"peak memory of the corpus run above its baseline: "
+        f"{report['peak_above_baseline'] / 2**20:.1f} MiB"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("mnist", "cifar", "extract", "image"):
@@ -477,8 +477,10 @@ def main() -> None:
                 (x for x in res["stdout"].splitlines() if x.startswith(("REFUSED", "LOADED"))), None
             )
             peak = f"{res['peak'] / 2**20:.1f} MiB" if res["peak"] is not None else "?"
+            claim = "900 M pixels" if kind == "image" else f"{args.bomb_mb} MiB"
             print(
-                f"bomb {kind:<8} file {size / 1024:.0f} KiB, inflates to {args.bomb_mb} MiB: rc {res['returncode']}, peak +{peak}: {verdict}"
+                f"bomb {kind:<8} file {size / 1024:.0f} KiB, inflates to {claim}: "
+                f"rc {res['returncode']}, peak +{peak}: {verdict}"
             )
 
 
