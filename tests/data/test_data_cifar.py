@@ -48,6 +48,7 @@ def _write_cifar10(root: Path, n=4, seed=0, protocol=2, bytes_keys=True):
 
 
 def _tar_gz(src_root: Path, folder: str, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(out, "w:gz") as tar:
         tar.add(src_root / folder, arcname=folder)
     return out
@@ -149,7 +150,7 @@ def test_malicious_pickle_is_refused_and_not_executed(tmp_path):
 
 
 def test_object_arrays_and_foreign_codecs_are_refused():
-    with pytest.raises(ValueError, match="objects are not allowed"):
+    with pytest.raises(ValueError, match="dtype 'O8' is not allowed.*no arrays of Python objects"):
         safe_unpickle(pickle.dumps(np.array([1, "x"], dtype=object), protocol=2), "obj.pkl")
     forged = pickle.dumps(b"\x00", protocol=2).replace(b"latin1", b"rot_13")
     with pytest.raises(ValueError, match="rot_13"):
@@ -177,7 +178,11 @@ def test_object_arrays_and_foreign_codecs_are_refused():
         ),
         (
             lambda raw, d: pickle.dumps({b"data": d[b"data"].astype(np.float32), b"labels": [0]}),
-            "uint8 array",
+            "dtype 'f4' is not allowed",
+        ),
+        (
+            lambda raw, d: pickle.dumps({b"data": d[b"data"].astype(np.int32), b"labels": [0]}),
+            "'data' must be a uint8 array, got array of int32",
         ),
     ],
 )
@@ -304,3 +309,105 @@ def test_interrupted_download_leaves_nothing(tmp_path, monkeypatch):
         httpd.shutdown()
         httpd.server_close()
     assert list((tmp_path / "root").iterdir()) == []
+
+
+def _py2_batch(data: np.ndarray, labels: list[int]) -> bytes:
+    """A batch pickled as Python 2's cPickle (protocol 2) wrote the official files:
+    str (here: BINSTRING) keys and data, NumPy 1 module names, dtype args (0, 1)."""
+
+    def s(b: bytes) -> bytes:  # SHORT_BINSTRING or BINSTRING
+        return (b"U" + bytes([len(b)]) if len(b) < 256 else b"T" + len(b).to_bytes(4, "little")) + b
+
+    dims = b"".join(b"M" + d.to_bytes(2, "little") for d in data.shape)
+    array = (
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" + s(b"b") + b"\x87R"
+        b"(K\x01" + dims + b"\x86cnumpy\ndtype\n" + s(b"u1") + b"K\x00K\x01\x87R"
+        b"(K\x03"
+        + s(b"|")
+        + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89"
+        + s(data.tobytes())
+        + b"tb"
+    )
+    label_ops = b"](" + b"".join(b"K" + bytes([v]) for v in labels) + b"e"
+    return (
+        b"\x80\x02}(" + s(b"data") + array + s(b"labels") + label_ops
+        + s(b"batch_label") + s(b"testing batch 1 of 1") + b"u."
+    )  # fmt: skip
+
+
+def test_official_python2_pickle_and_numpy_pickles_at_protocols_2_to_5_load(tmp_path):
+    rng = np.random.default_rng(5)
+    data = rng.integers(0, 256, size=(3, 3072), dtype=np.uint8)
+    labels = [3, 0, 9]
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    expected = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    variants = {"py2": _py2_batch(data, labels)}
+    for protocol in (2, 3, 4, 5):
+        raw = pickle.dumps({b"data": data, b"labels": labels}, protocol=protocol)
+        variants[f"p{protocol}"] = raw
+        if protocol == 2:  # the NumPy 1 module names
+            variants["p2-numpy1"] = raw.replace(b"numpy._core", b"numpy.core")
+    variants["p2-int64-labels"] = pickle.dumps(
+        {b"data": data, b"labels": np.array(labels, dtype=">i8")}, protocol=2
+    )
+    variants["p5-int32-labels"] = pickle.dumps(
+        {"data": data, "labels": np.array(labels, dtype=np.int32)}, protocol=5
+    )
+    for name, raw in variants.items():
+        (folder / "test_batch").write_bytes(raw)
+        ds = CIFAR10(tmp_path, train=False)
+        np.testing.assert_array_equal(ds.data, expected, err_msg=name)
+        np.testing.assert_array_equal(ds.targets, labels, err_msg=name)
+        assert ds.targets.dtype == np.int64 and ds.data.flags.writeable, name
+
+
+@pytest.mark.parametrize(
+    "labels,match",
+    [
+        ([0, 1.5, 2], r"label 1 is float 1.5"),
+        ([0.0, 1.0, 2.0], r"label 0 is float 0.0"),  # whole floats too: the files hold ints
+        ([0, True, 2], r"label 1 is bool True"),
+        ([0, "1", 2], r"label 1 is str '1'"),
+        ([0, b"1", 2], r"label 1 is bytes"),
+        ([0, 1, 2**70], "too large for int64"),
+        (np.array([0, 1, 2], dtype=np.uint8).astype(np.float64), "dtype 'f8' is not allowed"),
+        ("012", r"must be a list of ints, got str"),
+    ],
+)
+def test_non_integer_labels_are_refused_not_truncated(tmp_path, labels, match):
+    _write_cifar10(tmp_path, n=3)
+    data = np.zeros((3, 3072), dtype=np.uint8)
+    path = tmp_path / "cifar-10-batches-py" / "test_batch"
+    path.write_bytes(pickle.dumps({b"data": data, b"labels": labels}, protocol=2))
+    with pytest.raises(ValueError, match=match) as err:
+        CIFAR10(tmp_path, train=False)
+    assert "test_batch" in str(err.value)
+
+
+def test_meta_with_bad_utf8_names_is_a_value_error_naming_the_file(tmp_path):
+    _write_cifar10(tmp_path)
+    names = [b"\xff\xfe"] + NAMES[1:]
+    meta = tmp_path / "cifar-10-batches-py" / "batches.meta"
+    meta.write_bytes(pickle.dumps({b"label_names": names}, protocol=2))
+    with pytest.raises(ValueError, match=r"batches.meta: a class name is not valid UTF-8"):
+        CIFAR10(tmp_path, train=False)
+
+
+def test_files_and_members_larger_than_the_format_allows_are_refused(tmp_path, monkeypatch):
+    _write_cifar10(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    size = (folder / "test_batch").stat().st_size
+    largest = max(p.stat().st_size for p in folder.iterdir())
+    monkeypatch.setattr(CIFAR10, "max_batch_bytes", size - 1)
+    with pytest.raises(ValueError, match=rf"test_batch: {size} bytes, more than the {size - 1}"):
+        CIFAR10(tmp_path, train=False)
+    archive = _tar_gz(tmp_path, "cifar-10-batches-py", tmp_path / "a" / "cifar-10-python.tar.gz")
+    with pytest.raises(ValueError, match=rf"member '.*' has \d+ bytes, more than the {size - 1}"):
+        CIFAR10(archive.parent, train=False)
+    monkeypatch.setattr(CIFAR10, "max_batch_bytes", largest)
+    monkeypatch.setattr(CIFAR10, "max_archive_bytes", 3 * largest)
+    with pytest.raises(ValueError, match="add up to more than"):
+        CIFAR10(archive.parent, train=False)
+    monkeypatch.setattr(CIFAR10, "max_archive_bytes", 8 * largest)
+    assert len(CIFAR10(archive.parent, train=False)) == 4

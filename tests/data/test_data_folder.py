@@ -166,3 +166,74 @@ def test_cache_is_per_folder(tmp_path):
     first = ImageFolder(tmp_path / "a", cache_dir=tmp_path / "c")
     second = ImageFolder(tmp_path / "b", cache_dir=tmp_path / "c")
     assert not second.from_cache and second.cache_path != first.cache_path
+
+
+def _one_image_folder(root: Path, name: str, save) -> Path:
+    (root / "cls").mkdir(parents=True)
+    save(root / "cls" / name)
+    return root
+
+
+def test_16_bit_png_is_scaled_by_its_bit_depth_not_saturated(tmp_path):
+    values = np.array([[0, 1000, 32767, 32768], [40000, 65280, 65534, 65535]], dtype=np.uint16)
+    root = _one_image_folder(tmp_path / "png", "a.png", lambda p: Image.fromarray(values).save(p))
+    assert Image.open(root / "cls" / "a.png").mode == "I;16"
+    expected = np.rint(values.astype(np.float64) * 255 / 65535).astype(np.uint8)
+    grey = ImageFolder(root, mode="L", cache=False).data[0]
+    np.testing.assert_array_equal(grey, expected)  # was 0 and 255 only (saturated)
+    rgb = ImageFolder(root, cache=False).data[0]
+    np.testing.assert_array_equal(rgb, np.repeat(expected[..., None], 3, axis=2))
+
+
+def test_16_bit_pgm_and_float_tiff(tmp_path):
+    from hosila.data.folder import decode_image
+
+    pgm = tmp_path / "a.pgm"
+    vals = np.array([[0, 500, 1023, 300]], dtype=">u2")
+    pgm.write_bytes(b"P5 4 1 1023\n" + vals.tobytes())  # Pillow scales maxval to 16 bits
+    np.testing.assert_array_equal(
+        decode_image(pgm, "L")[0], np.rint(vals[0].astype(float) * 255 / 1023)
+    )
+
+    floats = np.array([[0.0, 0.25, 0.5, 1.0]], dtype=np.float32)
+    tif = tmp_path / "f.tif"
+    Image.fromarray(floats).save(tif)
+    assert Image.open(tif).mode == "F"
+    np.testing.assert_array_equal(decode_image(tif, "L"), [[0, 64, 128, 255]])  # was all 0
+    root = _one_image_folder(tmp_path / "tif", "f.tif", lambda p: Image.fromarray(floats).save(p))
+    np.testing.assert_array_equal(
+        ImageFolder(root, cache=False).data[0, 0, :, 1], [0, 64, 128, 255]
+    )
+
+
+@pytest.mark.parametrize(
+    "array,match",
+    [
+        (np.array([[0.0, 2.5]], dtype=np.float32), r"float image with values in \[0, 2.5\]"),
+        (np.array([[-1.0, 0.5]], dtype=np.float32), r"float image with values in \[-1, 0.5\]"),
+        (np.array([[np.nan, 0.5]], dtype=np.float32), r"float image .* and NaN"),
+        (np.array([[0, 70000]], dtype=np.int32), "32-bit integer TIFF image: its bit depth"),
+    ],
+)
+def test_images_without_a_known_scale_are_refused(tmp_path, array, match):
+    root = _one_image_folder(tmp_path / "d", "x.tif", lambda p: Image.fromarray(array).save(p))
+    with pytest.raises(ValueError, match=r"x\.tif: " + match):
+        ImageFolder(root, cache=False)
+
+
+def test_decode_image_is_public_and_checks_its_arguments(tmp_path):
+    from hosila.data.folder import decode_image
+
+    arr = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)
+    Image.fromarray(arr).save(tmp_path / "a.png")
+    np.testing.assert_array_equal(decode_image(tmp_path / "a.png"), arr)
+    assert decode_image(str(tmp_path / "a.png"), "L").shape == (2, 4)
+    assert decode_image(tmp_path / "a.png", size=(3, 5)).shape == (3, 5, 3)
+    assert decode_image(tmp_path / "a.png", size=6).shape == (6, 6, 3)
+    with pytest.raises(ValueError, match="mode must be 'RGB' or 'L'"):
+        decode_image(tmp_path / "a.png", "CMYK")
+    with pytest.raises(ValueError, match="size must be positive"):
+        decode_image(tmp_path / "a.png", size=(0, 3))
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    with pytest.raises(ValueError, match=r"bad\.png: cannot decode image"):
+        decode_image(tmp_path / "bad.png")

@@ -173,3 +173,41 @@ def test_download_tries_mirrors_and_checks_md5(tmp_path, monkeypatch):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_gzip_that_inflates_past_its_header_is_refused(tmp_path):
+    _write_mnist(tmp_path, gz=True)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    raw = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(raw + b"\0" * 5000))
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz: the data goes on past"):
+        MNIST(tmp_path)
+    path.write_bytes(gzip.compress(raw[:-10]))
+    with pytest.raises(ValueError, match="truncated"):
+        MNIST(tmp_path)
+
+
+def test_header_claiming_more_than_the_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    _write_mnist(tmp_path)
+    path = tmp_path / "train-images-idx3-ubyte"
+    # 60 000 images of 65 535 x 65 535: 257 TB claimed by a 16-byte header
+    path.write_bytes(struct.pack(">BBBBIII", 0, 0, 8, 3, 60000, 65535, 65535))
+    with pytest.raises(ValueError, match=r"i\.e\. 257\d+ bytes, more than the 268435456 allowed"):
+        MNIST(tmp_path)
+    monkeypatch.setattr(MNIST, "max_file_bytes", 100)
+    _write_mnist(tmp_path / "small")
+    with pytest.raises(ValueError, match="more than the 100 allowed"):
+        MNIST(tmp_path / "small")
+
+
+def test_read_maybe_gzip_is_bounded(tmp_path):
+    from hosila.data._files import read_maybe_gzip
+
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(b"a" * 1000))
+    assert read_maybe_gzip(path, max_bytes=1000) == b"a" * 1000
+    with pytest.raises(ValueError, match=r"x.gz: the data goes on past the 999 bytes allowed"):
+        read_maybe_gzip(path, max_bytes=999)
+    path.write_bytes(b"not gzip")
+    with pytest.raises(ValueError, match="corrupt or truncated gzip"):
+        read_maybe_gzip(path)

@@ -10,7 +10,10 @@ or the archive itself, ``root/cifar-10-python.tar.gz``, read without unpacking. 
 batch file is a pickle of a dict with ``data`` (uint8, (N, 3072): 1024 red, then 1024
 green, then 1024 blue values, rows of 32) and ``labels`` (N ints). The pickles are read
 with a restricted unpickler (:func:`hosila.data._files.safe_unpickle`), so a tampered
-file cannot execute code.
+file cannot execute code or crash the interpreter, and every file (or archive member) is
+checked against the largest size the format allows before it is read
+(:attr:`CIFAR10.max_batch_bytes`, :attr:`CIFAR10.max_archive_bytes`), so a crafted
+archive cannot fill the memory or the disk.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from hosila.data._files import check_member_sizes, extract_folder, md5_of, safe_unpickle
 from hosila.data._files import download as download_file
-from hosila.data._files import extract_folder, md5_of, safe_unpickle
 from hosila.data.dataset import ArrayDataset
 
 
@@ -36,8 +39,38 @@ def _key(d: dict[Any, Any], name: str) -> Any:
     return d.get(name.encode())
 
 
-def _text(x: Any) -> str:
-    return x.decode("utf-8") if isinstance(x, bytes) else str(x)
+def _text(x: Any, where: str) -> str:
+    """A class name from the meta file: str, or UTF-8 bytes (Python 2 strings)."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, bytes):
+        try:
+            return x.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{where}: a class name is not valid UTF-8: {exc}") from None
+    raise ValueError(f"{where}: class names must be strings, got {type(x).__name__}")
+
+
+def _int_labels(labels: Any, where: str, key: str) -> np.ndarray:
+    """``labels`` (a list or tuple of ints, or an integer array) as int64 (N,); floats
+    (even whole ones: the official files hold ints), bools and strings are refused,
+    never truncated or converted."""
+    if isinstance(labels, np.ndarray):
+        if labels.dtype.kind not in "iu" or labels.ndim != 1:
+            raise ValueError(f"{where}: {key!r} must be a list of ints, got {_describe(labels)}")
+        return labels.astype(np.int64)
+    if not isinstance(labels, (list, tuple)):
+        raise ValueError(f"{where}: {key!r} must be a list of ints, got {type(labels).__name__}")
+    for i, v in enumerate(labels):
+        if type(v) is not int:
+            raise ValueError(
+                f"{where}: {key!r} must be a list of ints, but label {i} is "
+                f"{type(v).__name__} {v!r:.40}"
+            )
+    try:
+        return np.asarray(labels, dtype=np.int64).reshape(len(labels))
+    except OverflowError:
+        raise ValueError(f"{where}: {key!r} holds an int too large for int64") from None
 
 
 class CIFAR10(ArrayDataset):
@@ -52,6 +85,12 @@ class CIFAR10(ArrayDataset):
             check its MD5 and unpack it.
 
     Attributes: ``data`` uint8 (N, 32, 32, 3), ``targets`` int64 (N,), ``classes``.
+
+    Size caps (class attributes, from the format): ``max_batch_bytes`` for one batch
+    file (a CIFAR-10 batch of 10 000 images is 31 MB: 30.7 MB of pixels plus labels and
+    file names), ``max_meta_bytes`` for the meta file and ``max_archive_bytes`` for all
+    members of the archive together (the official one unpacks to 186 MB). A larger
+    file or member is refused with a ValueError before it is read or unpacked.
     """
 
     url: ClassVar[str] = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -64,6 +103,9 @@ class CIFAR10(ArrayDataset):
     label_key: ClassVar[str] = "labels"
     names_key: ClassVar[str] = "label_names"
     num_classes: ClassVar[int] = 10
+    max_batch_bytes: ClassVar[int] = 40 << 20
+    max_meta_bytes: ClassVar[int] = 1 << 20
+    max_archive_bytes: ClassVar[int] = 256 << 20
 
     def __init__(
         self,
@@ -117,23 +159,49 @@ class CIFAR10(ArrayDataset):
             out: dict[str, bytes | None] = {}
             for n in names:
                 path = folder / n
-                out[n] = path.read_bytes() if path.is_file() else None
+                if not path.is_file():
+                    out[n] = None
+                    continue
+                size, cap = path.stat().st_size, self._cap(n)
+                if size > cap:
+                    raise ValueError(
+                        f"{path}: {size} bytes, more than the {cap} a {type(self).__name__} "
+                        f"file can have ({type(self).__name__}.max_batch_bytes / "
+                        f"max_meta_bytes); not a {type(self).__name__} file"
+                    )
+                out[n] = path.read_bytes()
             return out
         archive = self.root / self.filename
         if not archive.is_file():
             raise self._missing()
         return self._read_archive(archive, names)
 
+    def _cap(self, name: str) -> int:
+        """The largest size the format allows for the file ``name``."""
+        return self.max_meta_bytes if name == self.meta_file else self.max_batch_bytes
+
     def _read_archive(self, archive: Path, names: list[str]) -> dict[str, bytes | None]:
+        """The named members' bytes; every member's size (from its tar header) is
+        checked against the caps before it is read or skipped."""
         out: dict[str, bytes | None] = {n: None for n in names}
+        total = 0
         try:
             with tarfile.open(archive, "r:*") as tar:
                 for member in tar:
+                    total = check_member_sizes(
+                        archive, member, total, self.max_batch_bytes, self.max_archive_bytes
+                    )
                     base = member.name.rsplit("/", 1)[-1]
                     if base in out and member.isfile():
+                        if member.size > self._cap(base):
+                            raise ValueError(
+                                f"{archive}: member {member.name!r} has {member.size} "
+                                f"bytes, more than the {self._cap(base)} a "
+                                f"{type(self).__name__} {base} file can have"
+                            )
                         f = tar.extractfile(member)
                         assert f is not None
-                        out[base] = f.read()
+                        out[base] = f.read(member.size)
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             raise ValueError(f"{archive}: corrupt or truncated archive: {exc}") from None
         missing = [n for n in names[:-1] if out[n] is None]
@@ -156,10 +224,7 @@ class CIFAR10(ArrayDataset):
             raise ValueError(f"{where}: 'data' must be a uint8 array, got {_describe(data)}")
         if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
             raise ValueError(f"{where}: 'data' must have shape (N, 3072), got {data.shape}")
-        try:
-            labels = np.asarray(labels, dtype=np.int64)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{where}: {self.label_key!r} must be a list of ints") from None
+        labels = _int_labels(labels, where, self.label_key)
         if labels.shape != (data.shape[0],):
             raise ValueError(
                 f"{where}: {data.shape[0]} images but {self.label_key!r} has shape {labels.shape}"
@@ -182,7 +247,7 @@ class CIFAR10(ArrayDataset):
             raise ValueError(
                 f"{where}: expected {self.names_key!r}, a list of {self.num_classes} names"
             )
-        return [_text(n) for n in names]
+        return [_text(n, where) for n in names]
 
     @classmethod
     def default_classes(cls) -> tuple[str, ...]:
@@ -210,7 +275,9 @@ class CIFAR10(ArrayDataset):
         archive = self.root / self.filename
         if not (archive.is_file() and md5_of(archive) == self.tgz_md5):
             download_file(self.url, archive, self.tgz_md5)
-        extract_folder(archive, self.base_folder, self.root)
+        extract_folder(
+            archive, self.base_folder, self.root, self.max_batch_bytes, self.max_archive_bytes
+        )
 
 
 class CIFAR100(CIFAR10):
@@ -227,6 +294,7 @@ class CIFAR100(CIFAR10):
     label_key = "fine_labels"
     names_key = "fine_label_names"
     num_classes = 100
+    max_batch_bytes = 192 << 20  # the training file: 50 000 images, 155 MB
 
     @classmethod
     def default_classes(cls) -> tuple[str, ...]:

@@ -10,13 +10,16 @@ Expected layout::
       truck/4999.jpg
 
 Classes are the sub-folder names in sorted order (label 0 = first name); images are
-found recursively inside each class folder and taken in sorted path order.
+found recursively inside each class folder and taken in sorted path order. Each file is
+decoded by :func:`decode_image` (public, so that other readers such as ``hosila predict``
+decode images the same way).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +34,7 @@ from hosila.data.dataset import ArrayDataset
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 # Bump when the cache file format or the decoding changes: old caches are then ignored.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: 16-bit and float images scaled by their bit depth
 
 
 def _layout_help(root: Path) -> str:
@@ -89,26 +92,90 @@ def _scan(
     return classes, samples, lines
 
 
-def _decode(path: str, mode: str, size: tuple[int, int] | None) -> np.ndarray:
-    """One image file as a uint8 array (H, W, C) or (H, W) for mode 'L'."""
-    from PIL import Image, UnidentifiedImageError
+def _high_depth_to_uint8(im: Any, path: str) -> np.ndarray | None:
+    """An image whose samples are wider than 8 bits as uint8 (H, W), or ``None`` for
+    an ordinary 8-bit image (Pillow converts those itself).
 
+    * 16-bit grey (Pillow modes ``I;16*``; also ``I`` from PNG and PGM/PPM, which Pillow
+      scales to the 16-bit range): ``round(v * 255 / 65535)``;
+    * float (mode ``F``, e.g. a 32-bit float TIFF): values must lie in [0, 1] (the usual
+      convention for float images) and become ``round(v * 255)``; any other range (or a
+      NaN) is refused, since no scale can be read from the file;
+    * 32-bit integers from other formats (mode ``I``): refused, the bit depth is unknown.
+    """
+    mode = im.mode
+    if mode.startswith("I;16") or (mode == "I" and im.format in ("PNG", "PPM")):
+        arr = np.asarray(im).astype(np.int64)
+        if arr.size and (arr.min() < 0 or arr.max() > 65535):
+            raise ValueError(
+                f"{path}: 16-bit image with values in [{arr.min()}, {arr.max()}], "
+                f"outside [0, 65535]"
+            )
+        return ((arr * 255 + 32767) // 65535).astype(np.uint8)
+    if mode == "F":
+        arr = np.asarray(im, dtype=np.float64)
+        if arr.size and not (np.isfinite(arr).all() and arr.min() >= 0.0 and arr.max() <= 1.0):
+            low, high = np.nanmin(arr), np.nanmax(arr)
+            raise ValueError(
+                f"{path}: float image with values in [{low:g}, {high:g}]"
+                f"{' and NaN' if np.isnan(arr).any() else ''}: float images must lie in "
+                f"[0, 1] (scaled by 255); convert it to 8 or 16 bits first"
+            )
+        return np.rint(arr * 255.0).astype(np.uint8)
+    if mode == "I":
+        raise ValueError(
+            f"{path}: 32-bit integer {im.format or ''} image: its bit depth is unknown, so "
+            f"it cannot be scaled to 8 bits; convert it to an 8- or 16-bit image first"
+        )
+    return None
+
+
+def decode_image(
+    path: str | os.PathLike[str], mode: str = "RGB", size: int | tuple[int, int] | None = None
+) -> np.ndarray:
+    """Decode one image file with Pillow into uint8 (H, W, 3) for ``mode='RGB'`` or
+    (H, W) for ``mode='L'`` (grey), resized (bilinear) to ``size=(H, W)`` if given.
+
+    Samples wider than 8 bits are scaled by their real bit depth: 16-bit images by
+    ``round(v * 255 / 65535)``, float images (which must lie in [0, 1]) by
+    ``round(v * 255)``; 16-bit colour PNGs come from Pillow as 8 bits (the high byte).
+    Raises ValueError naming ``path`` for a file Pillow cannot decode, a decompression
+    bomb (more than twice ``PIL.Image.MAX_IMAGE_PIXELS`` pixels), a float image outside
+    [0, 1] or an integer image of unknown bit depth."""
+    from PIL import Image
+
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"mode must be 'RGB' or 'L', got {mode!r}")
+    if size is not None:
+        size = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+        if min(size) < 1:
+            raise ValueError(f"size must be positive (H, W), got {size}")
+    path = os.fspath(path)
     try:
         with Image.open(path) as im:
+            wide = _high_depth_to_uint8(im, path)
+            if wide is not None:
+                im = Image.fromarray(wide, mode="L")
             if im.mode != mode:
                 im = im.convert(mode)
             if size is not None and im.size != (size[1], size[0]):
                 im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             return np.asarray(im, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ValueError(f"{path}: refusing a decompression bomb: {exc}") from None
+    except ValueError as exc:
+        if str(exc).startswith(path):
+            raise  # ours, already naming the file
         raise ValueError(f"{path}: cannot decode image ({exc})") from None
+    except (OSError, SyntaxError, EOFError, IndexError, TypeError, struct.error) as exc:
+        raise ValueError(f"{path}: cannot decode image ({type(exc).__name__}: {exc})") from None
 
 
 def _decode_all(
     paths: Sequence[str], mode: str, size: tuple[int, int] | None, num_workers: int | None
 ) -> np.ndarray:
     """Decode ``paths`` into one preallocated uint8 array (N, H, W[, C])."""
-    first = _decode(paths[0], mode, size)
+    first = decode_image(paths[0], mode, size)
     if num_workers is None:
         # Threads pay off only when decoding (which Pillow does without the GIL) outweighs
         # the per-file Python work (opening, parsing headers); for small images such as
@@ -120,7 +187,7 @@ def _decode_all(
 
     def work(start: int, stop: int) -> None:
         for i in range(start, stop):
-            img = _decode(paths[i], mode, size)
+            img = decode_image(paths[i], mode, size)
             if img.shape != first.shape:
                 raise ValueError(
                     f"{paths[i]}: image has shape {img.shape} but {paths[0]} has "

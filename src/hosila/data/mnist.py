@@ -9,7 +9,9 @@ Expected layout (each file may also be gzipped, with ``.gz`` appended)::
 
 The files may also sit in ``root/MNIST/raw/`` (torchvision's layout). IDX files start
 with a magic number (``0x00000803`` for the images, ``0x00000801`` for the labels) and the
-big-endian sizes; both are checked against the file length.
+big-endian sizes; both are checked against the file length. A gzipped file is inflated as
+a stream and only as far as its header implies (at most :attr:`MNIST.max_file_bytes`), so
+a decompression bomb is refused after reading a few bytes too many, not inflated whole.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hosila.data._files import download as download_file
-from hosila.data._files import read_idx, read_maybe_gzip
+from hosila.data._files import read_idx_file
 from hosila.data.dataset import ArrayDataset
 
 
@@ -38,9 +40,13 @@ class MNIST(ArrayDataset):
             ``root/MNIST/raw``.
 
     Attributes: ``data`` uint8 (N, 28, 28), ``targets`` int64 (N,), ``classes``.
+
+    ``max_file_bytes`` (class attribute): the largest size an IDX file's header may
+    claim, 256 MiB (MNIST's training images are 47 MB); larger headers are refused.
     """
 
     folder: ClassVar[str] = "MNIST"
+    max_file_bytes: ClassVar[int] = 256 << 20
     # Where download=True looks, in order, and the MD5 of each official file.
     mirrors: ClassVar[tuple[str, ...]] = (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -77,8 +83,8 @@ class MNIST(ArrayDataset):
         prefix = "train" if self.train else "t10k"
         images_path = self._find(f"{prefix}-images-idx3-ubyte")
         labels_path = self._find(f"{prefix}-labels-idx1-ubyte")
-        images = read_idx(read_maybe_gzip(images_path), str(images_path))
-        labels = read_idx(read_maybe_gzip(labels_path), str(labels_path))
+        images = read_idx_file(images_path, self.max_file_bytes)
+        labels = read_idx_file(labels_path, self.max_file_bytes)
         if images.dtype != np.uint8 or images.ndim != 3:
             raise ValueError(
                 f"{images_path}: expected uint8 images (magic 0x00000803, N×rows×cols), "
