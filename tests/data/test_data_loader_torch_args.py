@@ -42,6 +42,20 @@ def test_every_torch_argument_is_accepted_by_name():
     assert torch_params <= ours, torch_params - ours
 
 
+def test_positional_order_is_torchs():
+    """DataLoader(ds, 32, True, sampler, ...) means the same in both libraries."""
+
+    def positional(cls):
+        params = inspect.signature(cls.__init__).parameters.values()
+        return [
+            p.name
+            for p in params
+            if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name != "self"
+        ]
+
+    assert positional(DataLoader) == positional(tud.DataLoader)
+
+
 def test_torch_defaults_passed_explicitly_change_nothing():
     ds, _ = both()
     defaults = {

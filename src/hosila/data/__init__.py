@@ -6,14 +6,19 @@
 * :mod:`hosila.data.transforms` (ToTensor, Normalize, SubtractMean, RandomCrop,
   RandomHorizontalFlip, ColorJitter, ...);
 * data sets: :class:`CIFAR10`, :class:`CIFAR100`, :class:`MNIST`, :class:`FashionMNIST`
-  (official files), :class:`ImageFolder` (one folder per class, cached decoding) and
+  (official files), :class:`ImageFolder` (one folder per class, cached decoding;
+  :func:`decode_image` decodes one file the same way) and
   :class:`Digits` (8×8 digits shipped with hosila);
 * toy 2-D problems: :func:`make_moons`, :func:`make_spiral`, :func:`make_blobs`.
+
+A file that is not a valid, harmless pickle raises :class:`UnsafePickleError` (a
+``ValueError``).
 
 See ``docs/data.md`` for the expected file layouts and examples.
 """
 
 from hosila.data import transforms
+from hosila.data._files import UnsafePickleError
 from hosila.data.cifar import CIFAR10, CIFAR100
 from hosila.data.dataloader import DataLoader, default_collate
 from hosila.data.dataset import (
@@ -25,7 +30,7 @@ from hosila.data.dataset import (
     random_split,
 )
 from hosila.data.digits import Digits
-from hosila.data.folder import ImageFolder
+from hosila.data.folder import ImageFolder, decode_image
 from hosila.data.mnist import MNIST, FashionMNIST
 from hosila.data.toy import make_blobs, make_moons, make_spiral
 
@@ -42,6 +47,8 @@ __all__ = [
     "ImageFolder",
     "Subset",
     "TensorDataset",
+    "UnsafePickleError",
+    "decode_image",
     "default_collate",
     "make_blobs",
     "make_moons",
